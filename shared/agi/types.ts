@@ -1,0 +1,54 @@
+/** The field types an ENTITY may declare (DESIGN §2). */
+export const FIELD_TYPES = ['string', 'number', 'float', 'money', 'bool', 'date', 'datetime', 'json', 'id'] as const
+export type FieldType = (typeof FIELD_TYPES)[number]
+
+export const CRUD_OPERATIONS = ['create', 'read', 'list', 'edit', 'delete'] as const
+export type CrudOperation = (typeof CRUD_OPERATIONS)[number]
+
+/** A JSON value as stored in a `json` field. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue }
+
+/**
+ * The in-memory value of one field.
+ * - `money` is an exact amount in integer minor units (cents) as a bigint, so float drift cannot happen.
+ * - `number` is a safe integer, `float` a finite number.
+ * - `string`, `id`, `date` (YYYY-MM-DD) and `datetime` (ISO-8601 UTC with `Z`) are strings.
+ */
+export type FieldValue = string | number | bigint | boolean | JsonValue
+
+export interface FieldSpec {
+  name: string
+  type: FieldType
+  required: boolean
+  /** Parsed default, applied on create when the field is omitted. */
+  default?: FieldValue
+  /** `IN ("a", "b")`: the only values a string field may take. */
+  oneOf?: readonly string[]
+  /** `REFERENCES Customer`: an `id` field that must name a record of that entity in the same tenant. */
+  references?: string
+}
+
+export interface EntitySpec {
+  name: string
+  /** Declaration order; `TIMESTAMPS` contributes `created_at` and `updated_at` where it stands. */
+  fields: readonly FieldSpec[]
+  timestamps: boolean
+  crud: ReadonlySet<CrudOperation>
+}
+
+export interface Schema {
+  entities: ReadonlyMap<string, EntitySpec>
+}
+
+/** One parsed `.agi` record. */
+export interface AgiRecord {
+  entity: string
+  id: string
+  /** Declared fields only, typed by the schema. Unset fields are absent. */
+  fields: Record<string, FieldValue>
+  /**
+   * Fields the schema does not declare, kept verbatim (their literal source text) so a field removed
+   * from the schema never destroys data; re-emitted sorted after the declared ones.
+   */
+  unknown: Record<string, string>
+}

@@ -1,0 +1,59 @@
+/**
+ * The storage contract under `GitStore`: a key-value bucket with versions and conditional puts,
+ * shaped after R2 so the R2 binding, the S3 API and the in-memory store can all honour it exactly.
+ */
+
+/** Small string metadata stored with an object and returned by `list` (R2 customMetadata). */
+export type ObjectMetadata = Record<string, string>
+
+export interface StoredObject {
+  key: string
+  /** Opaque version (the ETag, unquoted). Changes on every successful put. */
+  version: string
+  text: string
+  metadata: ObjectMetadata
+}
+
+export interface ListedObject {
+  key: string
+  version: string
+  size: number
+  metadata: ObjectMetadata
+}
+
+/**
+ * When a put may happen. `{ ifVersion }` succeeds only if the current version is that one;
+ * `{ ifAbsent: true }` only if no object exists under the key. A failed condition is not an error:
+ * `put` returns null.
+ */
+export type PutCondition = { ifVersion: string } | { ifAbsent: true }
+
+export interface PutOptions {
+  condition?: PutCondition
+  metadata?: ObjectMetadata
+}
+
+export interface ListOptions {
+  prefix: string
+  /** Continue after the previous page's `cursor`. */
+  cursor?: string
+  /** List keys strictly after this one (lexicographic). */
+  startAfter?: string
+  /** At most this many keys (the store may cap it at 1000). */
+  limit?: number
+}
+
+export interface ListPage {
+  objects: ListedObject[]
+  /** Present when more keys follow. */
+  cursor?: string
+}
+
+export interface ObjectStore {
+  get(key: string): Promise<StoredObject | null>
+  /** Returns the new version, or null when `condition` did not hold (never throws for that). */
+  put(key: string, text: string, options?: PutOptions): Promise<{ version: string } | null>
+  /** Unconditional; deleting a missing key is not an error. */
+  delete(keys: string | readonly string[]): Promise<void>
+  list(options: ListOptions): Promise<ListPage>
+}

@@ -1,0 +1,26 @@
+import { cloudflareTest } from '@cloudflare/vitest-plugin'
+import { defineConfig } from 'vitest/config'
+
+// Two runtimes, one `npm test`: Node for shared/ and action/, workerd for the Worker.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'node',
+          include: ['test/unit/**/*.test.ts', 'test/action/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
+        },
+      },
+      {
+        plugins: [cloudflareTest({ main: './worker/index.ts', wrangler: { configPath: './wrangler.jsonc' } })],
+        test: {
+          name: 'workerd',
+          include: ['test/worker/**/*.test.ts'],
+          testTimeout: 60_000,
+        },
+      },
+    ],
+  },
+})
