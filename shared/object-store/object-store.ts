@@ -8,7 +8,7 @@ export type ObjectMetadata = Record<string, string>
 
 export interface StoredObject {
   key: string
-  /** Opaque version (the ETag, unquoted). Changes on every successful put. */
+  /** Opaque version (the ETag, unquoted). R2 derives it from the content (MD5): equal bytes, equal version. */
   version: string
   text: string
   metadata: ObjectMetadata

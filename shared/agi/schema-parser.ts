@@ -1,0 +1,191 @@
+/**
+ * ENTITY text → Schema.
+ *
+ * ```
+ * ENTITY Invoice {
+ *   customer_id: id REQUIRED REFERENCES Customer
+ *   status:      string = "draft" IN ("draft", "sent", "paid", "void") REQUIRED
+ *   TIMESTAMPS
+ *   CRUD create, read, list, edit
+ * }
+ * ```
+ * A field line is `name: type` followed by modifiers in any order: `REQUIRED`, `= default`,
+ * `IN (...)` (string fields) and `REFERENCES Entity` (id fields). `CRUD` is mandatory so that no
+ * entity is ever writable by accident.
+ */
+import { AgiLexer, describeToken, ENTITY_NAME_PATTERN, FIELD_NAME_PATTERN, type Token } from './lexer.ts'
+import { readFieldValue } from './record-parser.ts'
+import { CRUD_OPERATIONS, FIELD_TYPES, type CrudOperation, type EntitySpec, type FieldSpec, type Schema } from './types.ts'
+
+interface PendingReference {
+  target: string
+  offset: number
+}
+
+function isToken(token: Token, kind: Token['kind'], text?: string): boolean {
+  return token.kind === kind && (text === undefined || token.text === text)
+}
+
+function expectLineEnd(lexer: AgiLexer): void {
+  const token = lexer.next()
+  if (token.kind !== 'newline' && token.kind !== 'eof') lexer.fail(`expected end of line, found ${describeToken(token)}`, token.offset)
+}
+
+function expectPunct(lexer: AgiLexer, punct: string, context: string): Token {
+  const token = lexer.next()
+  if (!isToken(token, 'punct', punct)) lexer.fail(`expected '${punct}' ${context}, found ${describeToken(token)}`, token.offset)
+  return token
+}
+
+/**
+ * Parses ENTITY blocks. References are resolved once every entity is known, so entities may refer
+ * to each other (and to themselves) in any order.
+ * @throws AgiParseError with the line and column of the offending token.
+ */
+export function parseSchema(text: string, file?: string): Schema {
+  const lexer = new AgiLexer(text, file)
+  const entities = new Map<string, EntitySpec>()
+  const references: PendingReference[] = []
+  for (;;) {
+    lexer.skipBlankLines()
+    const token = lexer.next()
+    if (token.kind === 'eof') break
+    if (!isToken(token, 'word', 'ENTITY')) lexer.fail(`expected ENTITY, found ${describeToken(token)}`, token.offset)
+    const entity = parseEntity(lexer, entities, references)
+    entities.set(entity.name, entity)
+  }
+  for (const reference of references) {
+    if (!entities.has(reference.target)) lexer.fail(`REFERENCES unknown entity ${reference.target}`, reference.offset)
+  }
+  return { entities }
+}
+
+function parseEntity(lexer: AgiLexer, entities: ReadonlyMap<string, EntitySpec>, references: PendingReference[]): EntitySpec {
+  const nameToken = lexer.next()
+  if (nameToken.kind !== 'word' || !ENTITY_NAME_PATTERN.test(nameToken.text)) {
+    lexer.fail(`expected an entity name in PascalCase, found ${describeToken(nameToken)}`, nameToken.offset)
+  }
+  const name = nameToken.text
+  if (entities.has(name)) lexer.fail(`duplicate entity ${name}`, nameToken.offset)
+  expectPunct(lexer, '{', `after ENTITY ${name}`)
+  expectLineEnd(lexer)
+
+  const fields: FieldSpec[] = []
+  const fieldNames = new Set<string>()
+  let timestamps = false
+  let crud: Set<CrudOperation> | undefined
+  const addField = (field: FieldSpec, offset: number): void => {
+    if (fieldNames.has(field.name)) lexer.fail(`duplicate field ${field.name} in ${name}`, offset)
+    fieldNames.add(field.name)
+    fields.push(Object.freeze(field))
+  }
+
+  for (;;) {
+    lexer.skipBlankLines()
+    const token = lexer.next()
+    if (token.kind === 'eof' || isToken(token, 'word', 'ENTITY')) lexer.fail(`ENTITY ${name} is missing its closing '}'`, token.offset)
+    if (isToken(token, 'punct', '}')) {
+      if (crud === undefined) lexer.fail(`ENTITY ${name} has no CRUD clause; list its allowed operations`, token.offset)
+      expectLineEnd(lexer)
+      break
+    }
+    if (isToken(token, 'word', 'TIMESTAMPS')) {
+      if (timestamps) lexer.fail(`TIMESTAMPS given twice in ${name}`, token.offset)
+      timestamps = true
+      addField({ name: 'created_at', type: 'datetime', required: true }, token.offset)
+      addField({ name: 'updated_at', type: 'datetime', required: true }, token.offset)
+    } else if (isToken(token, 'word', 'CRUD')) {
+      if (crud !== undefined) lexer.fail(`CRUD given twice in ${name}`, token.offset)
+      crud = parseCrud(lexer)
+      continue // parseCrud consumed the line end
+    } else if (token.kind === 'word') {
+      const field = parseField(lexer, token, references)
+      addField(field, token.offset)
+      continue // parseField stops at the line end it consumed
+    } else {
+      lexer.fail(`expected a field, TIMESTAMPS, CRUD or '}', found ${describeToken(token)}`, token.offset)
+    }
+    expectLineEnd(lexer)
+  }
+  return Object.freeze({ name, fields: Object.freeze(fields), timestamps, crud: crud ?? new Set() })
+}
+
+function parseCrud(lexer: AgiLexer): Set<CrudOperation> {
+  const operations = new Set<CrudOperation>()
+  for (;;) {
+    const token = lexer.next()
+    if (token.kind !== 'word') lexer.fail(`expected a CRUD operation (${CRUD_OPERATIONS.join(', ')}), found ${describeToken(token)}`, token.offset)
+    const operation = CRUD_OPERATIONS.find((op) => op === token.text)
+    if (operation === undefined) lexer.fail(`unknown CRUD operation ${token.text}; expected one of ${CRUD_OPERATIONS.join(', ')}`, token.offset)
+    if (operations.has(operation)) lexer.fail(`CRUD operation ${operation} listed twice`, token.offset)
+    operations.add(operation)
+    const separator = lexer.next()
+    if (separator.kind === 'newline' || separator.kind === 'eof') return operations
+    if (!isToken(separator, 'punct', ',')) lexer.fail(`expected ',' or end of line in CRUD, found ${describeToken(separator)}`, separator.offset)
+  }
+}
+
+function parseField(lexer: AgiLexer, nameToken: Token, references: PendingReference[]): FieldSpec {
+  const name = nameToken.text
+  if (!FIELD_NAME_PATTERN.test(name)) {
+    lexer.fail(`invalid field name ${JSON.stringify(name)}: use lowercase letters, digits and _`, nameToken.offset)
+  }
+  if (name === 'id') lexer.fail('field name id is reserved: the record id lives in the RECORD header', nameToken.offset)
+  expectPunct(lexer, ':', `after field name ${name}`)
+  const typeToken = lexer.next()
+  const type = FIELD_TYPES.find((t) => typeToken.kind === 'word' && t === typeToken.text)
+  if (type === undefined) {
+    lexer.fail(`unknown type ${describeToken(typeToken)}; expected one of ${FIELD_TYPES.join(', ')}`, typeToken.offset)
+  }
+
+  const field: FieldSpec = { name, type, required: false }
+  let requiredSeen = false
+  let defaultOffset: number | undefined
+  for (;;) {
+    const token = lexer.next()
+    if (token.kind === 'newline' || token.kind === 'eof') break
+    if (isToken(token, 'word', 'REQUIRED')) {
+      if (requiredSeen) lexer.fail(`REQUIRED given twice for ${name}`, token.offset)
+      requiredSeen = true
+      field.required = true
+    } else if (isToken(token, 'punct', '=')) {
+      if (defaultOffset !== undefined) lexer.fail(`second default for ${name}`, token.offset)
+      lexer.skipInlineSpace()
+      defaultOffset = lexer.pos
+      field.default = readFieldValue(lexer, name, type)
+    } else if (isToken(token, 'word', 'IN')) {
+      if (type !== 'string') lexer.fail(`IN applies only to string fields; ${name} is ${type}`, token.offset)
+      if (field.oneOf !== undefined) lexer.fail(`IN given twice for ${name}`, token.offset)
+      field.oneOf = parseAllowedValues(lexer, name)
+    } else if (isToken(token, 'word', 'REFERENCES')) {
+      if (type !== 'id') lexer.fail(`REFERENCES applies only to id fields; ${name} is ${type}`, token.offset)
+      if (field.references !== undefined) lexer.fail(`REFERENCES given twice for ${name}`, token.offset)
+      const target = lexer.next()
+      if (target.kind !== 'word' || !ENTITY_NAME_PATTERN.test(target.text)) {
+        lexer.fail(`expected an entity name after REFERENCES, found ${describeToken(target)}`, target.offset)
+      }
+      field.references = target.text
+      references.push({ target: target.text, offset: target.offset })
+    } else {
+      lexer.fail(`unexpected ${describeToken(token)} in the declaration of ${name}`, token.offset)
+    }
+  }
+  if (defaultOffset !== undefined && field.oneOf !== undefined && !field.oneOf.includes(field.default as string)) {
+    lexer.fail(`default of ${name} is not one of its IN values`, defaultOffset)
+  }
+  return field
+}
+
+function parseAllowedValues(lexer: AgiLexer, name: string): readonly string[] {
+  expectPunct(lexer, '(', `after IN`)
+  const values: string[] = []
+  for (;;) {
+    const token = lexer.next()
+    if (token.kind !== 'string') lexer.fail(`expected a quoted value in the IN list of ${name}, found ${describeToken(token)}`, token.offset)
+    if (values.includes(token.value)) lexer.fail(`${token.text} listed twice in the IN list of ${name}`, token.offset)
+    values.push(token.value)
+    const separator = lexer.next()
+    if (isToken(separator, 'punct', ')')) return Object.freeze(values)
+    if (!isToken(separator, 'punct', ',')) lexer.fail(`expected ',' or ')' in the IN list of ${name}, found ${describeToken(separator)}`, separator.offset)
+  }
+}

@@ -1,0 +1,7 @@
+export { GitStore, sameValue, type ListOptions, type TransactionOptions, type TransactionResult } from './git-store.ts'
+export { Transaction, LostRaceError, RecordBusyError, conflictMessage, type StagedWrite } from './transaction.ts'
+export { CommitOutcomeUnknownError } from './commit-protocol.ts'
+export { recoverAbandonedTransactions, recoverTransaction, type RecoveryOutcome, type RecoveryReport } from './recovery.ts'
+export { parseIntent, serializeIntent, type Intent } from './intent.ts'
+export { TX_ABANDONED_MS, TX_CONFIRM_WINDOW_MS, TX_DEADLINE_MS } from './timing.ts'
+export type { Author, CommitRef, GitStoreOptions, StoredRecord } from './types.ts'

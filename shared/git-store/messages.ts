@@ -1,0 +1,36 @@
+import type { FieldValue } from '../agi/types.ts'
+import { formatMoney } from '../money.ts'
+
+/** Commit messages as the audit log shows them: `create Customer <id>`, `edit Invoice <id8>: status → paid`. */
+export function createMessage(entity: string, id: string): string {
+  return `create ${entity} ${id}`
+}
+
+export function deleteMessage(entity: string, id: string): string {
+  return `delete ${entity} ${id}`
+}
+
+const SUBJECT_MAX = 72
+const VALUE_MAX = 24
+
+export function editMessage(entity: string, id: string, changes: Record<string, FieldValue>): string {
+  const head = `edit ${entity} ${id.slice(0, 8)}`
+  const names = Object.keys(changes)
+  if (names.length === 0) return head
+  const described = names.map((name) => {
+    const shown = showValue(changes[name])
+    return shown === null ? name : `${name} → ${shown}`
+  })
+  const full = `${head}: ${described.join(', ')}`
+  if (full.length <= SUBJECT_MAX) return full
+  const plain = `${head}: ${names.join(', ')}`
+  return plain.length <= SUBJECT_MAX ? plain : `${head}: ${names.length} fields`
+}
+
+/** A short one-line rendering of a scalar, or null when it would not read well in a subject line. */
+function showValue(value: FieldValue | undefined): string | null {
+  if (typeof value === 'bigint') return formatMoney(value)
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value)
+  if (typeof value === 'string' && value.length <= VALUE_MAX && !/[\n\r\t]/.test(value)) return value
+  return null
+}

@@ -1,0 +1,255 @@
+import type { AgiRecord, CrudOperation, EntitySpec, FieldValue, Schema } from '../agi/types.ts'
+import { validateRecord } from '../agi/index.ts'
+import { ConflictError, NotFoundError, OperationNotAllowedError, ValidationError } from '../errors.ts'
+import { recordKey } from '../keys.ts'
+import type { ObjectStore, StoredObject } from '../object-store/object-store.ts'
+import { committedView, needsConfirmation, parseStoredRecord, transactionState } from './record-io.ts'
+import { recoverTransaction } from './recovery.ts'
+
+/** A write the transaction will make when it commits. */
+export interface StagedWrite {
+  key: string
+  entity: string
+  id: string
+  kind: 'create' | 'update' | 'delete'
+  /** The record after the write; for a delete, the record being deleted. */
+  record: AgiRecord
+  /** Version to replace (null for a create). */
+  expectedVersion: string | null
+  previous: { text: string; metadata: Record<string, string> } | null
+  /** The fields an edit changed, for the commit message. */
+  changes: Record<string, FieldValue>
+}
+
+/** Another transaction holds the record right now; the caller waits and retries, like a lost race. */
+export class RecordBusyError extends ConflictError {}
+
+/** A conditional put failed at commit time: someone else wrote first. */
+export class LostRaceError extends ConflictError {
+  readonly entity: string
+  readonly id: string
+
+  constructor(entity: string, id: string) {
+    super(conflictMessage(entity, id))
+    this.entity = entity
+    this.id = id
+  }
+}
+
+export function conflictMessage(entity: string, id: string): string {
+  return `${entity} ${id.slice(0, 8)} was modified concurrently — retry your edit.`
+}
+
+interface Loaded {
+  object: StoredObject
+  record: AgiRecord
+}
+
+export interface TransactionContext {
+  objects: ObjectStore
+  schema: Schema
+  tenant: string
+  /** The transaction's timestamp: `created_at`/`updated_at` and the entry's `ts`. */
+  now: Date
+  nowMs: () => number
+  newId: () => string
+  enforceCrud: boolean
+}
+
+/**
+ * Collects the reads and writes of one transaction. Nothing is written until the store commits it; reads see
+ * committed data only, plus this transaction's own staged writes.
+ */
+export class Transaction {
+  readonly #ctx: TransactionContext
+  readonly #loaded = new Map<string, Loaded | null>()
+  readonly #writes = new Map<string, StagedWrite>()
+  #explicitVersion = false
+
+  constructor(ctx: TransactionContext) {
+    this.#ctx = ctx
+  }
+
+  get tenant(): string {
+    return this.#ctx.tenant
+  }
+
+  get timestamp(): Date {
+    return this.#ctx.now
+  }
+
+  /** The record as this transaction sees it, or null. */
+  async read(entity: string, id: string): Promise<AgiRecord | null> {
+    const key = recordKey(this.#ctx.schema, this.#ctx.tenant, entity, id)
+    const staged = this.#writes.get(key)
+    if (staged !== undefined) return staged.kind === 'delete' ? null : staged.record
+    return (await this.#load(key, entity, id, false))?.record ?? null
+  }
+
+  /** Like `read`, but a missing record is a `NotFoundError`. */
+  async require(entity: string, id: string): Promise<AgiRecord> {
+    const record = await this.read(entity, id)
+    if (record === null) throw new NotFoundError(`${entity} ${id} does not exist`)
+    return record
+  }
+
+  /** Stages a new record (create-only at commit: an existing id is a conflict, never an overwrite). */
+  create(entity: string, fields: Record<string, FieldValue>, options: { id?: string } = {}): AgiRecord {
+    const spec = this.#spec(entity, 'create')
+    const id = options.id ?? this.#ctx.newId()
+    const key = recordKey(this.#ctx.schema, this.#ctx.tenant, entity, id)
+    if (this.#writes.has(key)) throw new ValidationError(`${entity} ${id} is written twice in one transaction`)
+    const record: AgiRecord = { entity, id, fields: this.#withDefaults(spec, fields), unknown: {} }
+    this.#stamp(spec, record, true)
+    this.#check(spec, record)
+    this.#writes.set(key, { key, entity, id, kind: 'create', record, expectedVersion: null, previous: null, changes: {} })
+    return record
+  }
+
+  /**
+   * Stages an edit of an existing record. `patch` may be a function of the current record, so a retried
+   * transaction re-applies it to the fresh state. With `expectedVersion`, a stale version is a conflict
+   * at once (the caller asked for exactly that version).
+   */
+  async edit(
+    entity: string,
+    id: string,
+    patch: Record<string, FieldValue> | ((current: AgiRecord) => Record<string, FieldValue>),
+    options: { expectedVersion?: string } = {},
+  ): Promise<AgiRecord> {
+    const spec = this.#spec(entity, 'edit')
+    const { key, base, expectedVersion, previous } = await this.#baseForWrite(entity, id, options.expectedVersion)
+    const changes = typeof patch === 'function' ? patch(base) : patch
+    this.#checkNames(spec, changes)
+    if (changes.tenant_id !== undefined && changes.tenant_id !== this.#ctx.tenant) {
+      throw new ValidationError(`tenant_id cannot change`, [{ path: ['tenant_id'], message: 'tenant_id cannot change' }])
+    }
+    const record: AgiRecord = { entity, id, fields: { ...base.fields, ...changes }, unknown: { ...base.unknown } }
+    this.#stamp(spec, record, false)
+    this.#check(spec, record)
+    const kind = this.#writes.get(key)?.kind === 'create' ? 'create' : 'update'
+    const prior = this.#writes.get(key)?.changes ?? {}
+    this.#writes.set(key, { key, entity, id, kind, record, expectedVersion, previous, changes: { ...prior, ...changes } })
+    return record
+  }
+
+  /** Stages a delete (only where the entity's CRUD clause allows it). */
+  async delete(entity: string, id: string, options: { expectedVersion?: string } = {}): Promise<void> {
+    this.#spec(entity, 'delete')
+    const { key, base, expectedVersion, previous } = await this.#baseForWrite(entity, id, options.expectedVersion)
+    if (this.#writes.get(key)?.kind === 'create') {
+      this.#writes.delete(key)
+      return
+    }
+    this.#writes.set(key, { key, entity, id, kind: 'delete', record: base, expectedVersion, previous, changes: {} })
+  }
+
+  /** The staged writes, in the order they were first staged. */
+  get writes(): StagedWrite[] {
+    return [...this.#writes.values()]
+  }
+
+  /** Whether any write named an explicit version (such a conflict is final: no retry). */
+  get usedExplicitVersion(): boolean {
+    return this.#explicitVersion
+  }
+
+  async #baseForWrite(entity: string, id: string, explicitVersion: string | undefined) {
+    const key = recordKey(this.#ctx.schema, this.#ctx.tenant, entity, id)
+    const staged = this.#writes.get(key)
+    if (staged !== undefined) {
+      if (staged.kind === 'delete') throw new NotFoundError(`${entity} ${id} does not exist`)
+      return { key, base: staged.record, expectedVersion: staged.expectedVersion, previous: staged.previous }
+    }
+    const loaded = await this.#load(key, entity, id, true)
+    if (loaded === null) throw new NotFoundError(`${entity} ${id} does not exist`)
+    if (explicitVersion !== undefined) {
+      this.#explicitVersion = true
+      if (explicitVersion !== loaded.object.version) {
+        throw new ConflictError(`${entity} ${id.slice(0, 8)} has changed since version ${explicitVersion} — read it again and retry your edit.`)
+      }
+    }
+    return {
+      key,
+      base: loaded.record,
+      expectedVersion: loaded.object.version,
+      previous: { text: loaded.object.text, metadata: loaded.object.metadata },
+    }
+  }
+
+  /**
+   * Loads the committed view of a record. A record whose transaction is still open cannot be written on top
+   * of (`RecordBusyError`, retried by the store); one whose writer died is recovered first.
+   */
+  async #load(key: string, entity: string, id: string, forWrite: boolean): Promise<Loaded | null> {
+    if (this.#loaded.has(key) && !forWrite) return this.#loaded.get(key) ?? null
+    let object = await this.#ctx.objects.get(key)
+    if (object !== null) {
+      const oid = needsConfirmation(object.metadata, this.#ctx.nowMs())
+      if (oid !== null) {
+        let state = await transactionState(this.#ctx.objects, oid, this.#ctx.nowMs())
+        if (state.state === 'abandoned') {
+          await recoverTransaction(this.#ctx.objects, state.intent)
+          object = await this.#ctx.objects.get(key)
+          state = { state: 'settled' }
+        }
+        if (object !== null && state.state === 'in-flight' && forWrite) throw new RecordBusyError(conflictMessage(entity, id))
+        if (object !== null) {
+          const view = committedView(object, state)
+          object = view === null ? null : { key, ...view }
+        }
+      }
+    }
+    const loaded = object === null ? null : { object, record: parseStoredRecord(this.#ctx.schema, object, { entity, id }).record }
+    this.#loaded.set(key, loaded)
+    return loaded
+  }
+
+  #spec(entity: string, operation: CrudOperation): EntitySpec {
+    const spec = this.#ctx.schema.entities.get(entity)
+    if (spec === undefined) throw new ValidationError(`unknown entity ${entity}`)
+    if (this.#ctx.enforceCrud && !spec.crud.has(operation)) {
+      throw new OperationNotAllowedError(`${entity} does not allow ${operation} (its CRUD clause is: ${[...spec.crud].join(', ')})`)
+    }
+    return spec
+  }
+
+  #withDefaults(spec: EntitySpec, fields: Record<string, FieldValue>): Record<string, FieldValue> {
+    const complete: Record<string, FieldValue> = {}
+    for (const field of spec.fields) {
+      const given = fields[field.name]
+      if (given !== undefined) complete[field.name] = given
+      else if (field.default !== undefined) complete[field.name] = field.default
+    }
+    this.#checkNames(spec, fields)
+    if (complete.tenant_id !== undefined && complete.tenant_id !== this.#ctx.tenant) {
+      throw new ValidationError(`tenant_id must be ${this.#ctx.tenant}`, [{ path: ['tenant_id'], message: 'wrong tenant' }])
+    }
+    if (spec.fields.some((field) => field.name === 'tenant_id')) complete.tenant_id = this.#ctx.tenant
+    return complete
+  }
+
+  #checkNames(spec: EntitySpec, fields: Record<string, FieldValue>): void {
+    const unknown = Object.keys(fields).filter((name) => !spec.fields.some((field) => field.name === name))
+    if (unknown.length > 0) {
+      throw new ValidationError(
+        `${spec.name} has no field ${unknown.join(', ')}`,
+        unknown.map((name) => ({ path: [name], message: 'unknown field' })),
+      )
+    }
+  }
+
+  #stamp(spec: EntitySpec, record: AgiRecord, created: boolean): void {
+    if (!spec.timestamps) return
+    const ts = this.#ctx.now.toISOString()
+    if (created || record.fields.created_at === undefined) record.fields.created_at = ts
+    record.fields.updated_at = ts
+  }
+
+  #check(spec: EntitySpec, record: AgiRecord): void {
+    const issues = validateRecord(spec, record)
+    if (issues.length > 0) {
+      throw new ValidationError(`${spec.name} ${record.id} is invalid: ${issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`, issues)
+    }
+  }
+}

@@ -1,0 +1,330 @@
+/**
+ * Every bucket key is built and parsed here, and nowhere else. Each segment is checked against a
+ * strict pattern before it is joined, so no input (dots, slashes, percent signs, unicode look-alikes)
+ * can produce a key outside its tenant's prefix; anything that does not fit throws `ValidationError`.
+ *
+ *   data/<tenant>/<Entity>/<id>.agi                   the current record
+ *   commits/<tenant>/<inverted-ms>-<oid>.json         a pending commit entry
+ *   synced/<tenant>/<inverted-ms>-<oid>.json          the same entry once it is in git
+ *   intents/<oid>.json                                a transaction in flight
+ *   quarantine/<original key>                         something corrupt, moved aside
+ *   idempotency/<tenant>/<sha256 of the key>.json     the first answer to an Idempotency-Key
+ *
+ * Entry keys carry 9999999999999 minus the epoch milliseconds, zero-padded to 13 digits, so a
+ * plain (ascending) list of one tenant's prefix yields the newest entries first.
+ */
+import type { Schema } from './agi/types.ts'
+import { ValidationError } from './errors.ts'
+
+export const DATA_PREFIX = 'data/'
+export const PENDING_PREFIX = 'commits/'
+export const SYNCED_PREFIX = 'synced/'
+export const INTENTS_PREFIX = 'intents/'
+export const QUARANTINE_PREFIX = 'quarantine/'
+export const IDEMPOTENCY_PREFIX = 'idempotency/'
+
+export const TENANT_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/
+/** What the `.agi` grammar allows as an entity name; the schema decides which ones exist. */
+const ENTITY_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_]{0,63}$/
+/** Lowercase canonical form, any RFC 9562 version (existing data may predate v7), RFC variant. */
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
+const UUID_V7_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
+const ISO_UTC_MILLIS_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
+
+/** Largest epoch millisecond an entry key can carry (the year 2286). */
+export const MAX_ENTRY_MS = 9_999_999_999_999
+const ENTRY_MS_DIGITS = 13
+
+const UUID_SOURCE = '[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}'
+const TENANT_SOURCE = '[a-z0-9][a-z0-9-]{0,62}'
+const RECORD_KEY_PATTERN = new RegExp(`^data/(${TENANT_SOURCE})/([A-Za-z][A-Za-z0-9_]{0,63})/(${UUID_SOURCE})\\.agi$`)
+const PENDING_KEY_PATTERN = new RegExp(`^commits/(${TENANT_SOURCE})/(\\d{13})-(${UUID_SOURCE})\\.json$`)
+const SYNCED_KEY_PATTERN = new RegExp(`^synced/(${TENANT_SOURCE})/(\\d{13})-(${UUID_SOURCE})\\.json$`)
+const INTENT_KEY_PATTERN = new RegExp(`^intents/(${UUID_SOURCE})\\.json$`)
+const IDEMPOTENCY_KEY_PATTERN = new RegExp(`^idempotency/(${TENANT_SOURCE})/([0-9a-f]{64})\\.json$`)
+/** Header values are visible ASCII; inner spaces allowed, none at the ends. */
+const IDEMPOTENCY_VALUE_PATTERN = /^[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?$/
+const MAX_KEY_BYTES = 1024
+
+export interface RecordKeyParts {
+  tenant: string
+  entity: string
+  id: string
+}
+
+export interface EntryKeyParts {
+  tenant: string
+  /** Epoch milliseconds of the entry's `ts`. */
+  ms: number
+  oid: string
+}
+
+// ---------------------------------------------------------------- segments
+
+export function isTenant(value: unknown): value is string {
+  return typeof value === 'string' && TENANT_PATTERN.test(value)
+}
+
+/** Any lowercase canonical UUID. */
+export function isUuid(value: unknown): value is string {
+  return typeof value === 'string' && UUID_PATTERN.test(value)
+}
+
+export function isUuidV7(value: unknown): value is string {
+  return typeof value === 'string' && UUID_V7_PATTERN.test(value)
+}
+
+export function assertTenant(tenant: unknown): string {
+  if (!isTenant(tenant)) {
+    throw invalid('tenant', tenant, 'a tenant is 1-63 characters of a-z, 0-9 and "-", not starting with "-"')
+  }
+  return tenant
+}
+
+function assertId(id: unknown, field = 'id'): string {
+  if (!isUuid(id)) throw invalid(field, id, 'expected a lowercase UUID such as 0193f6c2-8e1a-7c3d-9b2e-41f0a6d2c001')
+  return id
+}
+
+function assertEntity(schema: Schema, entity: unknown): string {
+  if (typeof entity !== 'string' || !ENTITY_NAME_PATTERN.test(entity)) {
+    throw invalid('entity', entity, 'an entity name is a letter followed by up to 63 letters, digits or "_"')
+  }
+  if (!schema.entities.has(entity)) throw invalid('entity', entity, 'no such entity in the schema')
+  return entity
+}
+
+// ---------------------------------------------------------------- records
+
+export function tenantDataPrefix(tenant: string): string {
+  return `${DATA_PREFIX}${assertTenant(tenant)}/`
+}
+
+export function entityPrefix(schema: Schema, tenant: string, entity: string): string {
+  return `${tenantDataPrefix(tenant)}${assertEntity(schema, entity)}/`
+}
+
+export function recordKey(schema: Schema, tenant: string, entity: string, id: string): string {
+  return `${entityPrefix(schema, tenant, entity)}${assertId(id)}.agi`
+}
+
+export function parseRecordKey(schema: Schema, key: string): RecordKeyParts {
+  const parts = parseRecordKeyWithoutSchema(key)
+  assertEntity(schema, parts.entity)
+  return parts
+}
+
+/**
+ * The key's shape only, for code that must not depend on today's schema (a commit entry naming
+ * an entity that was later removed must still sync).
+ */
+export function parseRecordKeyWithoutSchema(key: string): RecordKeyParts {
+  const match = typeof key === 'string' ? RECORD_KEY_PATTERN.exec(key) : null
+  if (match === null) throw invalid('key', key, 'expected data/<tenant>/<Entity>/<uuid>.agi')
+  return { tenant: match[1]!, entity: match[2]!, id: match[3]! }
+}
+
+// ---------------------------------------------------------------- commit entries
+
+export function pendingEntriesPrefix(tenant?: string): string {
+  return tenant === undefined ? PENDING_PREFIX : `${PENDING_PREFIX}${assertTenant(tenant)}/`
+}
+
+export function syncedEntriesPrefix(tenant?: string): string {
+  return tenant === undefined ? SYNCED_PREFIX : `${SYNCED_PREFIX}${assertTenant(tenant)}/`
+}
+
+export function pendingEntryKey(tenant: string, ts: Date | string, oid: string): string {
+  return `${pendingEntriesPrefix(tenant)}${entryName(ts, oid)}`
+}
+
+export function syncedEntryKey(tenant: string, ts: Date | string, oid: string): string {
+  return `${syncedEntriesPrefix(tenant)}${entryName(ts, oid)}`
+}
+
+export function parsePendingEntryKey(key: string): EntryKeyParts {
+  return parseEntryKey(key, PENDING_KEY_PATTERN, 'commits')
+}
+
+export function parseSyncedEntryKey(key: string): EntryKeyParts {
+  return parseEntryKey(key, SYNCED_KEY_PATTERN, 'synced')
+}
+
+/** Where a pending entry goes once it is in git. */
+export function syncedKeyForPending(pendingKey: string): string {
+  const { tenant, ms, oid } = parsePendingEntryKey(pendingKey)
+  return syncedEntryKey(tenant, new Date(ms), oid)
+}
+
+function entryName(ts: Date | string, oid: string): string {
+  const ms = entryMillis(ts)
+  const inverted = String(MAX_ENTRY_MS - ms).padStart(ENTRY_MS_DIGITS, '0')
+  return `${inverted}-${assertId(oid, 'oid')}.json`
+}
+
+function entryMillis(ts: Date | string): number {
+  const ms = ts instanceof Date ? ts.getTime() : typeof ts === 'string' ? isoUtcMillis(ts) : undefined
+  if (ms === undefined || !Number.isInteger(ms) || ms < 0 || ms > MAX_ENTRY_MS) {
+    throw invalid('ts', ts instanceof Date ? String(ts) : ts, 'expected an ISO-8601 UTC time with milliseconds between 1970 and 2286')
+  }
+  return ms
+}
+
+function parseEntryKey(key: string, pattern: RegExp, folder: string): EntryKeyParts {
+  const match = typeof key === 'string' ? pattern.exec(key) : null
+  if (match === null) throw invalid('key', key, `expected ${folder}/<tenant>/<13 digits>-<uuid>.json`)
+  return { tenant: match[1]!, ms: MAX_ENTRY_MS - Number(match[2]), oid: match[3]! }
+}
+
+/**
+ * Epoch milliseconds of `YYYY-MM-DDTHH:MM:SS.sssZ`, or undefined for any other spelling and for
+ * dates that do not exist (February 30th). One spelling per instant keeps entries comparable as text.
+ */
+export function isoUtcMillis(text: string): number | undefined {
+  if (typeof text !== 'string' || !ISO_UTC_MILLIS_PATTERN.test(text)) return undefined
+  const ms = Date.parse(text)
+  if (!Number.isFinite(ms) || new Date(ms).toISOString() !== text) return undefined
+  return ms
+}
+
+// ---------------------------------------------------------------- intents
+
+export function intentKey(oid: string): string {
+  return `${INTENTS_PREFIX}${assertId(oid, 'oid')}.json`
+}
+
+export function parseIntentKey(key: string): { oid: string } {
+  const match = typeof key === 'string' ? INTENT_KEY_PATTERN.exec(key) : null
+  if (match === null) throw invalid('key', key, 'expected intents/<uuid>.json')
+  return { oid: match[1]! }
+}
+
+// ---------------------------------------------------------------- quarantine
+
+/**
+ * Prefixes whose objects may be moved aside. Corrupt objects may sit under malformed keys, so only
+ * the prefix and basic hygiene are checked, not the full shape.
+ */
+const QUARANTINABLE_PREFIXES = [DATA_PREFIX, PENDING_PREFIX, SYNCED_PREFIX, INTENTS_PREFIX, IDEMPOTENCY_PREFIX]
+
+export function quarantineKey(originalKey: string): string {
+  assertQuarantinable(originalKey)
+  const key = `${QUARANTINE_PREFIX}${originalKey}`
+  if (new TextEncoder().encode(key).byteLength > MAX_KEY_BYTES) {
+    throw invalid('key', originalKey, `too long to quarantine (keys are at most ${MAX_KEY_BYTES} bytes)`)
+  }
+  return key
+}
+
+/** The key the object had before it was quarantined. */
+export function parseQuarantineKey(key: string): string {
+  if (typeof key !== 'string' || !key.startsWith(QUARANTINE_PREFIX)) {
+    throw invalid('key', key, `expected ${QUARANTINE_PREFIX}<original key>`)
+  }
+  const original = key.slice(QUARANTINE_PREFIX.length)
+  assertQuarantinable(original)
+  return original
+}
+
+function assertQuarantinable(originalKey: unknown): asserts originalKey is string {
+  const fail = (why: string) => invalid('key', originalKey, why)
+  if (typeof originalKey !== 'string') throw fail('must be a string')
+  if (!QUARANTINABLE_PREFIXES.some((prefix) => originalKey.startsWith(prefix))) {
+    throw fail(`only keys under ${QUARANTINABLE_PREFIXES.join(', ')} can be quarantined`)
+  }
+  // Control characters and lone surrogates have no business in a key; empty, "." and ".." segments
+  // would let a quarantined key be read as a path somewhere else.
+  if (/[\p{Cc}\p{Cs}\\]/u.test(originalKey)) throw fail('contains control characters, backslashes or broken unicode')
+  if (originalKey.split('/').some((segment) => segment === '' || segment === '.' || segment === '..')) {
+    throw fail('contains an empty, "." or ".." segment')
+  }
+}
+
+// ---------------------------------------------------------------- idempotency
+
+/** The value is hashed, so whatever a client sends cannot shape the key. */
+export async function idempotencyRecordKey(tenant: string, idempotencyKey: string): Promise<string> {
+  const prefix = `${IDEMPOTENCY_PREFIX}${assertTenant(tenant)}/`
+  if (typeof idempotencyKey !== 'string' || !IDEMPOTENCY_VALUE_PATTERN.test(idempotencyKey)) {
+    throw invalid('idempotency_key', idempotencyKey, 'expected 1-255 visible ASCII characters')
+  }
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(idempotencyKey))
+  return `${prefix}${toHex(new Uint8Array(digest))}.json`
+}
+
+export function parseIdempotencyRecordKey(key: string): { tenant: string; hash: string } {
+  const match = typeof key === 'string' ? IDEMPOTENCY_KEY_PATTERN.exec(key) : null
+  if (match === null) throw invalid('key', key, 'expected idempotency/<tenant>/<sha256 hex>.json')
+  return { tenant: match[1]!, hash: match[2]! }
+}
+
+// ---------------------------------------------------------------- ids
+
+/** Counter state that keeps ids created in the same millisecond in creation order. */
+let lastMs = -1
+let lastCounter = 0
+/** How far behind the last id's time a clock may step and still continue that sequence. */
+const CLOCK_STEP_BACK_TOLERANCE_MS = 1000
+const MAX_UUID_MS = 2 ** 48 - 1
+
+/**
+ * A UUIDv7 (RFC 9562): 48-bit Unix milliseconds, version 7, a 12-bit counter in `rand_a`, the
+ * variant, then 62 random bits. Within one isolate, ids of the same millisecond increase: the
+ * counter starts at a random value below 2048 and steps by one; if it runs out, the timestamp
+ * moves one millisecond ahead. So key order is creation order.
+ */
+export function newId(now: Date = new Date()): string {
+  let ms = now.getTime()
+  if (!Number.isInteger(ms) || ms < 0 || ms > MAX_UUID_MS) throw new RangeError(`newId: time out of range: ${String(now)}`)
+  let counter: number
+  if (ms <= lastMs && lastMs - ms <= CLOCK_STEP_BACK_TOLERANCE_MS) {
+    ms = lastMs
+    counter = lastCounter + 1
+    if (counter > 0xfff) {
+      ms += 1
+      counter = randomCounterStart()
+    }
+  } else {
+    counter = randomCounterStart()
+  }
+  lastMs = ms
+  lastCounter = counter
+
+  const bytes = crypto.getRandomValues(new Uint8Array(16))
+  const high = Math.floor(ms / 2 ** 32)
+  const low = ms >>> 0
+  bytes[0] = high >>> 8
+  bytes[1] = high & 0xff
+  bytes[2] = low >>> 24
+  bytes[3] = (low >>> 16) & 0xff
+  bytes[4] = (low >>> 8) & 0xff
+  bytes[5] = low & 0xff
+  bytes[6] = 0x70 | (counter >>> 8)
+  bytes[7] = counter & 0xff
+  bytes[8] = 0x80 | (bytes[8]! & 0x3f)
+  const hex = toHex(bytes)
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
+}
+
+/** The creation time carried by a UUIDv7, in epoch milliseconds. */
+export function uuidV7Millis(id: string): number {
+  if (!isUuidV7(id)) throw invalid('id', id, 'expected a lowercase UUIDv7')
+  return Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16)
+}
+
+function randomCounterStart(): number {
+  return crypto.getRandomValues(new Uint16Array(1))[0]! & 0x7ff
+}
+
+// ---------------------------------------------------------------- helpers
+
+function toHex(bytes: Uint8Array): string {
+  let hex = ''
+  for (const byte of bytes) hex += byte.toString(16).padStart(2, '0')
+  return hex
+}
+
+function invalid(field: string, value: unknown, why: string): ValidationError {
+  const shown = typeof value === 'string' ? JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value) : `(${typeof value})`
+  return new ValidationError(`invalid ${field} ${shown}: ${why}`, [{ path: [field], message: why }])
+}
