@@ -1,10 +1,11 @@
 import type { CommitEntry } from './commit-entry.ts'
+import { decodeMetadataText, encodeMetadataText } from './metadata-text.ts'
 
 /**
  * The part of a commit entry stored as object metadata, so the activity feed can be served from list calls
  * alone (R2 returns custom metadata with a list; one GET per entry would make a page cost O(page size) GETs).
  * R2 allows 8 KiB of metadata per object; long messages are cut and long path lists left out (the reader then
- * fetches that one entry).
+ * fetches that one entry). Free text is base64 (see metadata-text.ts) so it survives the S3 API's headers.
  */
 export interface EntrySummary {
   oid: string
@@ -28,9 +29,9 @@ export function entrySummaryMetadata(
   const metadata: Record<string, string> = {
     oid: entry.oid,
     tenant: entry.tenant,
-    message: entry.message.length > MESSAGE_MAX_CHARS ? `${entry.message.slice(0, MESSAGE_MAX_CHARS - 1)}…` : entry.message,
-    author_name: entry.author.name,
-    author_email: entry.author.email,
+    message: encodeMetadataText(entry.message.length > MESSAGE_MAX_CHARS ? `${entry.message.slice(0, MESSAGE_MAX_CHARS - 1)}…` : entry.message),
+    author_name: encodeMetadataText(entry.author.name),
+    author_email: encodeMetadataText(entry.author.email),
     ts: entry.ts,
   }
   const paths = JSON.stringify(entry.paths)
@@ -44,9 +45,13 @@ export function entrySummaryMetadata(
 
 /** Reads a summary back from list metadata; null when the metadata is missing or malformed (fetch the entry). */
 export function entrySummaryFromMetadata(metadata: Record<string, string>): EntrySummary | null {
-  const { oid, tenant, message, author_name, author_email, ts } = metadata
-  if (!oid || !tenant || message === undefined || author_name === undefined || author_email === undefined || !ts) return null
-  const summary: EntrySummary = { oid, tenant, message, author: { name: author_name, email: author_email }, ts }
+  const { oid, tenant, ts } = metadata
+  if (metadata.message === undefined || metadata.author_name === undefined || metadata.author_email === undefined) return null
+  const message = decodeMetadataText(metadata.message)
+  const name = decodeMetadataText(metadata.author_name)
+  const email = decodeMetadataText(metadata.author_email)
+  if (!oid || !tenant || !ts || message === null || name === null || email === null) return null
+  const summary: EntrySummary = { oid, tenant, message, author: { name, email }, ts }
   if (metadata.paths !== undefined) {
     try {
       const paths: unknown = JSON.parse(metadata.paths)

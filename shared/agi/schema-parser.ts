@@ -10,7 +10,8 @@
  * }
  * ```
  * A field line is `name: type` followed by modifiers in any order: `REQUIRED`, `= default`,
- * `IN (...)` (string fields) and `REFERENCES Entity` (id fields). `CRUD` is mandatory so that no
+ * `IN (...)` (string fields), `REFERENCES Entity` (id fields) and `COMPUTED` (written only by intent tools,
+ * which keep it consistent with other records, never by a generic create or edit). `CRUD` is mandatory so that no
  * entity is ever writable by accident.
  */
 import { AgiLexer, describeToken, ENTITY_NAME_PATTERN, FIELD_NAME_PATTERN, type Token } from './lexer.ts'
@@ -153,6 +154,9 @@ function parseField(lexer: AgiLexer, nameToken: Token, references: PendingRefere
       lexer.skipInlineSpace()
       defaultOffset = lexer.pos
       field.default = readFieldValue(lexer, name, type)
+    } else if (isToken(token, 'word', 'COMPUTED')) {
+      if (field.computed === true) lexer.fail(`COMPUTED given twice for ${name}`, token.offset)
+      field.computed = true
     } else if (isToken(token, 'word', 'IN')) {
       if (type !== 'string') lexer.fail(`IN applies only to string fields; ${name} is ${type}`, token.offset)
       if (field.oneOf !== undefined) lexer.fail(`IN given twice for ${name}`, token.offset)

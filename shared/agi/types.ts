@@ -24,6 +24,11 @@ export interface FieldSpec {
   default?: FieldValue
   /** `IN ("a", "b")`: the only values a string field may take. */
   oneOf?: readonly string[]
+  /**
+   * `COMPUTED`: derived from other records (an invoice's total from its lines, `amount_paid` from its
+   * payments), so only the intent tools that keep it consistent may write it; generic tools refuse it.
+   */
+  computed?: boolean
   /** `REFERENCES Customer`: an `id` field that must name a record of that entity in the same tenant. */
   references?: string
 }

@@ -190,6 +190,10 @@ export function coerceInput(spec: EntitySpec, input: Record<string, unknown>, mo
       issues.push({ path: [name], message: 'set by the store; leave it out' })
       continue
     }
+    if (field.computed === true) {
+      issues.push({ path: [name], message: `computed from other records; change it through the ${spec.name} intent tools` })
+      continue
+    }
     if (value === null && field.type !== 'json') {
       if (mode === 'patch') {
         if (field.required) issues.push({ path: [name], message: 'required; cannot be unset' })
@@ -209,7 +213,7 @@ export function coerceInput(spec: EntitySpec, input: Record<string, unknown>, mo
       if (field.default !== undefined) {
         // Defaults are shared schema data: hand out a copy so no record can alter them.
         fields[field.name] = field.type === 'json' ? structuredClone(field.default) : field.default
-      } else if (field.required) {
+      } else if (field.required && field.computed !== true) {
         issues.push({ path: [field.name], message: 'required' })
       }
     }

@@ -4,6 +4,7 @@ import { gitBlobSha } from '../blob-sha.ts'
 import type { CommitEntry } from '../commit-entry.ts'
 import { entrySummaryMetadata } from '../entry-metadata.ts'
 import { intentKey, pendingEntryKey } from '../keys.ts'
+import { encodeMetadataText } from '../metadata-text.ts'
 import type { ObjectStore } from '../object-store/object-store.ts'
 import { serializeIntent, type Intent, type IntentOp } from './intent.ts'
 import { META_AGI, META_AGI_MAX_BYTES, META_DELETING, META_TX, META_TX_MS, TX_DEADLINE_MS } from './timing.ts'
@@ -74,7 +75,10 @@ export async function commitTransaction(request: CommitRequest): Promise<CommitR
       const text = texts[index] ?? write.previous?.text ?? ''
       const metadata: Record<string, string> = { ...tag }
       if (write.kind === 'delete') metadata[META_DELETING] = '1'
-      else if (new TextEncoder().encode(text).length <= META_AGI_MAX_BYTES) metadata[META_AGI] = text
+      else {
+        const copy = encodeMetadataText(text)
+        if (copy.length <= META_AGI_MAX_BYTES) metadata[META_AGI] = copy
+      }
       const condition = write.expectedVersion === null ? { ifAbsent: true as const } : { ifVersion: write.expectedVersion }
       return objects.put(write.key, text, { condition, metadata })
     }),

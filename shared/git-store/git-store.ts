@@ -1,6 +1,7 @@
 import type { AgiRecord, FieldValue, Schema } from '../agi/types.ts'
 import { ConflictError, OperationNotAllowedError, ValidationError } from '../errors.ts'
 import { entityPrefix, INTENTS_PREFIX, newId, parseRecordKey, recordKey } from '../keys.ts'
+import { decodeMetadataText } from '../metadata-text.ts'
 import type { ObjectStore, StoredObject } from '../object-store/object-store.ts'
 import { commitTransaction } from './commit-protocol.ts'
 import { parseIntent } from './intent.ts'
@@ -146,7 +147,8 @@ export class GitStore {
       if (records.length >= limit) break
       lastKey = listed.key
       const { id } = parseRecordKey(schema, listed.key)
-      const text = listed.metadata[META_AGI]
+      const copy = listed.metadata[META_AGI]
+      const text = copy === undefined ? undefined : (decodeMetadataText(copy) ?? undefined)
       let object: StoredObject | null =
         text !== undefined ? { key: listed.key, version: listed.version, text, metadata: listed.metadata } : await objects.get(listed.key)
       if (object === null) continue
@@ -174,16 +176,21 @@ export class GitStore {
     entity: string,
     id: string,
     patch: Record<string, FieldValue>,
-    options: { expectedVersion?: string } = {},
+    options: { expectedVersion?: string; unset?: readonly string[] } = {},
   ): Promise<{ stored: StoredRecord; commit: CommitRef | null }> {
     let changed: Record<string, FieldValue> = {}
+    let unset: string[] = []
     const result = await this.transaction(
-      () => editMessage(entity, id, changed),
+      () => editMessage(entity, id, changed, unset),
       async (tx) => {
         const current = await tx.require(entity, id)
         changed = Object.fromEntries(Object.entries(patch).filter(([name, value]) => !sameValue(current.fields[name], value)))
-        if (Object.keys(changed).length === 0) return current
-        return tx.edit(entity, id, changed, options)
+        unset = (options.unset ?? []).filter((name) => current.fields[name] !== undefined)
+        if (Object.keys(changed).length === 0 && unset.length === 0) {
+          if (options.expectedVersion !== undefined) await tx.edit(entity, id, {}, { expectedVersion: options.expectedVersion })
+          return current
+        }
+        return tx.edit(entity, id, changed, { expectedVersion: options.expectedVersion, unset })
       },
     )
     if (result.commit === null) {

@@ -13,14 +13,17 @@ export function deleteMessage(entity: string, id: string): string {
 const SUBJECT_MAX = 72
 const VALUE_MAX = 24
 
-export function editMessage(entity: string, id: string, changes: Record<string, FieldValue>): string {
+export function editMessage(entity: string, id: string, changes: Record<string, FieldValue>, unset: readonly string[] = []): string {
   const head = `edit ${entity} ${id.slice(0, 8)}`
-  const names = Object.keys(changes)
+  const names = [...Object.keys(changes), ...unset]
   if (names.length === 0) return head
-  const described = names.map((name) => {
-    const shown = showValue(changes[name])
-    return shown === null ? name : `${name} → ${shown}`
-  })
+  const described = [
+    ...Object.keys(changes).map((name) => {
+      const shown = showValue(changes[name])
+      return shown === null ? name : `${name} → ${shown}`
+    }),
+    ...unset.map((name) => `${name} unset`),
+  ]
   const full = `${head}: ${described.join(', ')}`
   if (full.length <= SUBJECT_MAX) return full
   const plain = `${head}: ${names.join(', ')}`

@@ -115,7 +115,7 @@ export class Transaction {
     entity: string,
     id: string,
     patch: Record<string, FieldValue> | ((current: AgiRecord) => Record<string, FieldValue>),
-    options: { expectedVersion?: string } = {},
+    options: { expectedVersion?: string; unset?: readonly string[] } = {},
   ): Promise<AgiRecord> {
     const spec = this.#spec(entity, 'edit')
     const { key, base, expectedVersion, previous } = await this.#baseForWrite(entity, id, options.expectedVersion)
@@ -124,7 +124,11 @@ export class Transaction {
     if (changes.tenant_id !== undefined && changes.tenant_id !== this.#ctx.tenant) {
       throw new ValidationError(`tenant_id cannot change`, [{ path: ['tenant_id'], message: 'tenant_id cannot change' }])
     }
-    const record: AgiRecord = { entity, id, fields: { ...base.fields, ...changes }, unknown: { ...base.unknown } }
+    const unset = options.unset ?? []
+    this.#checkNames(spec, Object.fromEntries(unset.map((name) => [name, null])))
+    const fields = { ...base.fields, ...changes }
+    for (const name of unset) delete fields[name]
+    const record: AgiRecord = { entity, id, fields, unknown: { ...base.unknown } }
     this.#stamp(spec, record, false)
     this.#check(spec, record)
     const kind = this.#writes.get(key)?.kind === 'create' ? 'create' : 'update'

@@ -47,21 +47,23 @@ ENTITY Account {
 }
 
 // An issued invoice is a legal document: it is voided (status "void"), never deleted, so its
-// number stays accounted for. Status changes go through update_invoice_status, which refuses
-// illegal transitions (draft -> sent -> paid | void).
+// number stays accounted for. It is created with its lines by create_invoice_with_lines (so the
+// total is the sum of the lines); status changes go through update_invoice_status, which refuses
+// illegal transitions (draft -> sent -> paid | void), and amount_paid through record_payment.
+// Those fields are COMPUTED: the generic edit_invoice may change the others (dates, notes, ...).
 ENTITY Invoice {
   tenant_id:   string REQUIRED
   customer_id: id REQUIRED REFERENCES Customer
   number:      string
-  status:      string = "draft" IN ("draft", "sent", "paid", "void") REQUIRED
+  status:      string = "draft" IN ("draft", "sent", "paid", "void") REQUIRED COMPUTED
   issue_date:  date
   due_date:    date
   currency:    string = "USD" REQUIRED
-  total:       money REQUIRED
-  amount_paid: money = 0.00 REQUIRED
+  total:       money REQUIRED COMPUTED
+  amount_paid: money = 0.00 REQUIRED COMPUTED
   notes:       string
   TIMESTAMPS
-  CRUD create, read, list, edit
+  CRUD read, list, edit
 }
 
 // Lines are written only by create_invoice_with_lines, together with their invoice, so that the

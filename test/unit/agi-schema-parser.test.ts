@@ -69,6 +69,11 @@ describe('parseSchema', () => {
     expect(parseSchema('  // nothing here\n').entities.size).toBe(0)
   })
 
+  it('reads COMPUTED among the modifiers, in any order', () => {
+    const schema = parseSchema('ENTITY A {\n  total: money COMPUTED REQUIRED\n  paid: money = 0.00 COMPUTED\n  note: string\n  CRUD read\n}\n')
+    expect(schema.entities.get('A')?.fields.map((f) => f.computed)).toEqual([true, true, undefined])
+  })
+
   it('resolves references to entities declared later and to the entity itself', () => {
     const schema = parseSchema('ENTITY A {\n  b: id REFERENCES B\n  parent: id REFERENCES A\n  CRUD read\n}\nENTITY B {\n  CRUD read\n}\n')
     expect(schema.entities.get('A')?.fields.map((f) => f.references)).toEqual(['B', 'A'])
@@ -101,6 +106,7 @@ describe('parseSchema', () => {
     ['unquoted IN value', 'ENTITY A {\n  s: string IN (a)\n' + crud, 2, 17],
     ['REFERENCES on a string field', 'ENTITY A {\n  s: string REFERENCES A\n' + crud, 2, 13],
     ['REFERENCES an undeclared entity', 'ENTITY A {\n  b: id REFERENCES Missing\n' + crud, 2, 20],
+    ['COMPUTED twice', 'ENTITY A {\n  m: money COMPUTED COMPUTED\n' + crud, 2, 21],
     ['REQUIRED twice', 'ENTITY A {\n  s: string REQUIRED REQUIRED\n' + crud, 2, 22],
     ['two defaults', 'ENTITY A {\n  s: string = "a" = "b"\n' + crud, 2, 19],
     ['junk modifier', 'ENTITY A {\n  s: string OPTIONAL\n' + crud, 2, 13],

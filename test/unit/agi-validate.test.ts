@@ -70,6 +70,15 @@ describe('coerceInput', () => {
     expect(coerceInput(THING, { meta: null }, 'patch')).toEqual({ ok: true, fields: { meta: null }, unset: [] })
   })
 
+  it('refuses COMPUTED fields in both modes and does not require them on create', () => {
+    const spec = parseSchema('ENTITY Bill {\n  name: string REQUIRED\n  total: money REQUIRED COMPUTED\n  paid: money = 0.00 COMPUTED\n  CRUD create, edit\n}\n').entities.get('Bill') as EntitySpec
+    expect(coerceInput(spec, { name: 'x' }, 'create')).toEqual({ ok: true, fields: { name: 'x', paid: 0n }, unset: [] })
+    const refused = coerceInput(spec, { name: 'x', total: 5 }, 'create')
+    expect(refused.ok).toBe(false)
+    if (!refused.ok) expect(refused.issues.map((issue) => issue.path)).toEqual([['total']])
+    expect(coerceInput(spec, { paid: 1 }, 'patch').ok).toBe(false)
+  })
+
   it('lists one issue per bad field', () => {
     expect(
       issuesOf({

@@ -34,7 +34,7 @@ describe('ERP schema', () => {
       Customer: ['create', 'delete', 'edit', 'list', 'read'],
       Vendor: ['create', 'delete', 'edit', 'list', 'read'],
       Account: ['create', 'edit', 'list', 'read'],
-      Invoice: ['create', 'edit', 'list', 'read'],
+      Invoice: ['edit', 'list', 'read'],
       InvoiceLineItem: ['list', 'read'],
       Payment: ['list', 'read'],
       JournalEntry: ['list', 'read'],
@@ -48,8 +48,10 @@ describe('ERP schema', () => {
     expect(field('Account', 'type')?.oneOf).toEqual(['asset', 'liability', 'equity', 'income', 'expense'])
     expect(field('Account', 'active')).toEqual({ name: 'active', type: 'bool', required: true, default: true })
     expect(field('Invoice', 'customer_id')).toEqual({ name: 'customer_id', type: 'id', required: true, references: 'Customer' })
-    expect(field('Invoice', 'status')).toEqual({ name: 'status', type: 'string', required: true, default: 'draft', oneOf: ['draft', 'sent', 'paid', 'void'] })
-    expect(field('Invoice', 'total')).toEqual({ name: 'total', type: 'money', required: true })
+    expect(field('Invoice', 'status')).toEqual({ name: 'status', type: 'string', required: true, default: 'draft', oneOf: ['draft', 'sent', 'paid', 'void'], computed: true })
+    expect(field('Invoice', 'total')).toEqual({ name: 'total', type: 'money', required: true, computed: true })
+    expect(field('Invoice', 'amount_paid')?.computed).toBe(true)
+    expect(field('Invoice', 'notes')?.computed).toBeUndefined()
     expect(field('Invoice', 'amount_paid')?.default).toBe(0n)
     expect(field('Invoice', 'currency')?.default).toBe('USD')
     expect(field('InvoiceLineItem', 'qty')).toEqual({ name: 'qty', type: 'float', required: true })
@@ -62,12 +64,17 @@ describe('ERP schema', () => {
     expect([field('JournalLine', 'debit')?.default, field('JournalLine', 'credit')?.default]).toEqual([0n, 0n])
   })
 
-  it('creates an invoice from minimal input with its defaults', () => {
-    const result = coerceInput(entity('Invoice'), { tenant_id: 'acme', customer_id: '0193f6c1-4b2a-7d10-8c3e-5a6b7c8d9e0f', total: 1850 }, 'create')
-    expect(result).toEqual({
+  it('keeps an invoice\'s computed fields out of generic input', () => {
+    const id = '0193f6c1-4b2a-7d10-8c3e-5a6b7c8d9e0f'
+    const created = coerceInput(entity('Invoice'), { tenant_id: 'acme', customer_id: id, total: 1850 }, 'create')
+    expect(created.ok).toBe(false)
+    if (!created.ok) expect(created.issues.map((issue) => issue.path)).toEqual([['total']])
+    expect(coerceInput(entity('Invoice'), { tenant_id: 'acme', customer_id: id }, 'create')).toEqual({
       ok: true,
       unset: [],
-      fields: { tenant_id: 'acme', customer_id: '0193f6c1-4b2a-7d10-8c3e-5a6b7c8d9e0f', total: 185000n, status: 'draft', currency: 'USD', amount_paid: 0n },
+      fields: { tenant_id: 'acme', customer_id: id, status: 'draft', currency: 'USD', amount_paid: 0n },
     })
+    expect(coerceInput(entity('Invoice'), { notes: 'net 30', due_date: '2026-07-25' }, 'patch').ok).toBe(true)
+    expect(coerceInput(entity('Invoice'), { status: 'paid' }, 'patch').ok).toBe(false)
   })
 })

@@ -1,0 +1,46 @@
+import type { z } from 'zod'
+import type { GitStore } from '../../shared/git-store/index.ts'
+
+/** Who is calling: the verified token's claims. */
+export interface Caller {
+  /** Token subject (actor id). */
+  sub: string
+  name: string
+  email: string
+  tenant: string
+  scope: 'read' | 'write'
+  /** Allow-list of tool names, when the token carries one. */
+  tools?: string[]
+}
+
+export interface ToolContext {
+  caller: Caller
+  /** Bound to the caller's tenant, with the caller as commit author. */
+  store: GitStore
+}
+
+/** MCP tool annotations, declared with the tool so every surface shows the same hints. */
+export interface ToolAnnotations {
+  readOnlyHint: boolean
+  destructiveHint: boolean
+  idempotentHint: boolean
+}
+
+/**
+ * One tool, declared once: its input schema is the single source for validation, `GET /tools`, MCP and docs.
+ * Handlers throw `AccelerandoError`s; the app turns them into the error envelope in one place.
+ */
+export interface ToolDefinition<Input extends z.ZodType = z.ZodType> {
+  name: string
+  title: string
+  description: string
+  input: Input
+  /** `write` tools need a write-scope token and produce a commit. */
+  access: 'read' | 'write'
+  annotations: ToolAnnotations
+  handler: (input: z.output<Input>, ctx: ToolContext) => Promise<Record<string, unknown>>
+}
+
+export function defineTool<Input extends z.ZodType>(definition: ToolDefinition<Input>): ToolDefinition<Input> {
+  return definition
+}
