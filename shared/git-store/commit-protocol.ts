@@ -22,6 +22,8 @@ export interface CommitRequest {
   message: string
   writes: StagedWrite[]
   nowMs: () => number
+  /** Confirms the transaction's deferred reads; runs while the intent is written, before any record is. */
+  confirmReads?: () => Promise<void>
   /** Runs the clean-up after the answer (`ctx.waitUntil`); without it the clean-up is awaited. */
   defer?: (work: Promise<unknown>) => void
 }
@@ -65,11 +67,19 @@ export async function commitTransaction(request: CommitRequest): Promise<CommitR
     previous: write.previous,
   }))
   const intent: Intent = { v: 1, oid, tenant: request.tenant, started_ms: startedMs, entry_key: entryKey, entry, ops }
-  if ((await objects.put(intentKey(oid), serializeIntent(intent), { condition: { ifAbsent: true } })) === null) {
-    throw new Error(`transaction id ${oid} is already in use`)
+  const [prepared, confirmed] = await Promise.allSettled([
+    objects.put(intentKey(oid), serializeIntent(intent), { condition: { ifAbsent: true } }),
+    request.confirmReads?.(),
+  ])
+  if (prepared.status === 'rejected') throw prepared.reason
+  if (prepared.value === null) throw new Error(`transaction id ${oid} is already in use`)
+  if (confirmed.status === 'rejected') {
+    await objects.delete(intentKey(oid))
+    throw confirmed.reason
   }
 
-  const tag = { [META_TX]: oid, [META_TX_MS]: String(startedMs) }
+  // The tag names the transaction and its timestamp, which is also what names its entry keys.
+  const tag = { [META_TX]: oid, [META_TX_MS]: String(request.ts.getTime()) }
   const outcomes = await Promise.allSettled(
     writes.map((write, index) => {
       const text = texts[index] ?? write.previous?.text ?? ''

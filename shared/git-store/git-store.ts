@@ -2,13 +2,13 @@ import type { AgiRecord, FieldValue, Schema } from '../agi/types.ts'
 import { ConflictError, OperationNotAllowedError, ValidationError } from '../errors.ts'
 import { entityPrefix, INTENTS_PREFIX, newId, parseRecordKey, recordKey } from '../keys.ts'
 import { decodeMetadataText } from '../metadata-text.ts'
-import type { ObjectStore, StoredObject } from '../object-store/object-store.ts'
+import type { StoredObject } from '../object-store/object-store.ts'
 import { commitTransaction } from './commit-protocol.ts'
 import { parseIntent } from './intent.ts'
 import { createMessage, deleteMessage, editMessage } from './messages.ts'
-import { committedView, needsConfirmation, parseStoredRecord, transactionState, type TransactionState } from './record-io.ts'
+import { parseStoredRecord, readCommitted, RecordBusyError } from './record-io.ts'
 import { META_AGI, META_TX } from './timing.ts'
-import { LostRaceError, RecordBusyError, Transaction } from './transaction.ts'
+import { LostRaceError, Transaction } from './transaction.ts'
 import type { Author, CommitRef, GitStoreOptions, StoredRecord } from './types.ts'
 
 export interface TransactionResult<T> {
@@ -81,6 +81,7 @@ export class GitStore {
         nowMs: () => this.#now().getTime(),
         newId: this.#newId,
         enforceCrud: options.enforceCrud ?? true,
+        deferReadConfirmation: attempt === 1,
       })
       try {
         const value = await fn(tx)
@@ -96,6 +97,7 @@ export class GitStore {
           ts: tx.timestamp,
           message: typeof message === 'function' ? message(value, tx) : message,
           writes,
+          confirmReads: () => tx.confirmReads(),
           nowMs: () => this.#now().getTime(),
           defer: this.#options.defer,
         })
@@ -113,14 +115,12 @@ export class GitStore {
     }
   }
 
-  /** Reads one record; null when it does not exist. Corrupt bytes throw `CorruptObjectError`. */
+  /** Reads one record (its committed view); null when it does not exist. Corrupt bytes throw `CorruptObjectError`. */
   async read(entity: string, id: string): Promise<StoredRecord | null> {
     this.#allow(entity, 'read')
     const key = recordKey(this.#options.schema, this.#options.tenant, entity, id)
-    const object = await this.#options.objects.get(key)
-    if (object === null) return null
-    const visible = await this.#visible(object, new Map())
-    return visible === null ? null : parseStoredRecord(this.#options.schema, visible, { entity, id })
+    const object = await readCommitted(this.#options.objects, key, this.#options.tenant, () => this.#now().getTime(), { forWrite: false })
+    return object === null ? null : parseStoredRecord(this.#options.schema, object, { entity, id })
   }
 
   /**
@@ -137,10 +137,10 @@ export class GitStore {
       if (parsed.tenant !== tenant || parsed.entity !== entity) throw new ValidationError('cursor does not belong to this list')
     }
     const where = options.where
-    const [page, open] = await Promise.all([
-      objects.list({ prefix, startAfter: options.cursor, limit: where === undefined ? limit : 1000 }),
-      this.#openTransactions(),
-    ])
+    // Intents are listed after the records: a transaction whose write the first list saw wrote its intent
+    // before it, so it is either still listed as open or already settled.
+    const page = await objects.list({ prefix, startAfter: options.cursor, limit: where === undefined ? limit : 1000 })
+    const open = await this.#openTransactions()
     const records: StoredRecord[] = []
     let lastKey: string | undefined
     for (const listed of page.objects) {
@@ -153,7 +153,9 @@ export class GitStore {
         text !== undefined ? { key: listed.key, version: listed.version, text, metadata: listed.metadata } : await objects.get(listed.key)
       if (object === null) continue
       const writer = object.metadata[META_TX]
-      if (writer !== undefined && open.has(writer)) object = await this.#visible(object, new Map())
+      if (writer !== undefined && open.has(writer)) {
+        object = await readCommitted(objects, listed.key, tenant, () => this.#now().getTime(), { forWrite: false })
+      }
       if (object === null) continue
       const stored = parseStoredRecord(schema, object, { entity, id })
       if (where !== undefined && !matches(stored.record, where)) continue
@@ -210,17 +212,6 @@ export class GitStore {
     const spec = this.#options.schema.entities.get(entity)
     if (spec === undefined) throw new ValidationError(`unknown entity ${entity}`)
     if (!spec.crud.has(operation)) throw new OperationNotAllowedError(`${entity} does not allow ${operation}`)
-  }
-
-  /** The committed view of an object whose writer may be unsettled (see `needsConfirmation`). */
-  async #visible(object: StoredObject, states: Map<string, TransactionState>): Promise<StoredObject | null> {
-    const nowMs = this.#now().getTime()
-    const oid = needsConfirmation(object.metadata, nowMs)
-    if (oid === null) return object
-    const state = states.get(oid) ?? (await transactionState(this.#options.objects, oid, nowMs))
-    states.set(oid, state)
-    const view = committedView(object, state)
-    return view === null ? null : { key: object.key, ...view }
   }
 
   /** Ids of transactions that have an intent right now (usually none): one list call. */

@@ -1,9 +1,10 @@
 import { parseRecord } from '../agi/index.ts'
 import type { Schema } from '../agi/types.ts'
-import { AgiParseError, CorruptObjectError } from '../errors.ts'
-import { intentKey } from '../keys.ts'
+import { AgiParseError, ConflictError, CorruptObjectError } from '../errors.ts'
+import { intentKey, parseRecordKeyWithoutSchema, pendingEntryKey, syncedEntryKey } from '../keys.ts'
 import type { ObjectStore, StoredObject } from '../object-store/object-store.ts'
 import { parseIntent, type Intent } from './intent.ts'
+import { recoverTransaction } from './recovery.ts'
 import { META_DELETING, META_TX, META_TX_MS, TX_ABANDONED_MS, TX_CONFIRM_WINDOW_MS } from './timing.ts'
 import type { StoredRecord } from './types.ts'
 
@@ -22,53 +23,113 @@ export function parseStoredRecord(
   }
 }
 
-/** Where the transaction that last wrote a record stands. */
-export type TransactionState =
-  | { state: 'settled' }
-  | { state: 'committed'; intent: Intent }
-  | { state: 'in-flight'; intent: Intent }
-  | { state: 'abandoned'; intent: Intent }
-
-export async function transactionState(objects: ObjectStore, oid: string, nowMs: number): Promise<TransactionState> {
-  const key = intentKey(oid)
-  const stored = await objects.get(key)
-  if (stored === null) return { state: 'settled' }
-  const parsed = parseIntent(stored.text)
-  if (!parsed.ok) throw new CorruptObjectError(key, parsed.reason)
-  const intent = parsed.intent
-  // The entry is the commit point: once it exists, every record write of the transaction has landed.
-  if ((await objects.get(intent.entry_key)) !== null) return { state: 'committed', intent }
-  if (nowMs - intent.started_ms >= TX_ABANDONED_MS) return { state: 'abandoned', intent }
-  return { state: 'in-flight', intent }
+/** The transaction that last wrote a record, as its metadata tags it. */
+export interface Writer {
+  oid: string
+  tenant: string
+  /** The transaction's timestamp (its entry's `ts`), which also names its entry keys. */
+  ms: number
 }
 
 /**
- * Whether a record's writer must be confirmed before the record is trusted: it was written recently (its
- * transaction may still be open or may have been interrupted), or it is claimed by a delete.
+ * The writer to confirm before a record is trusted: one that wrote recently (its transaction may still be
+ * open, or may have been interrupted and not yet recovered), or one that claimed the record for a delete.
  */
-export function needsConfirmation(metadata: Record<string, string>, nowMs: number): string | null {
+export function writerToConfirm(metadata: Record<string, string>, tenant: string, nowMs: number): Writer | null {
   const oid = metadata[META_TX]
   if (oid === undefined) return null
-  if (metadata[META_DELETING] !== undefined) return oid
-  const writtenMs = Number(metadata[META_TX_MS])
-  if (!Number.isFinite(writtenMs) || nowMs - writtenMs < TX_CONFIRM_WINDOW_MS) return oid
-  return null
+  const ms = Number(metadata[META_TX_MS])
+  if (!Number.isSafeInteger(ms)) throw new CorruptObjectError(`${intentKey(oid)}`, `unreadable transaction time ${JSON.stringify(metadata[META_TX_MS])}`)
+  if (metadata[META_DELETING] === undefined && nowMs - ms >= TX_CONFIRM_WINDOW_MS) return null
+  return { oid, tenant, ms }
+}
+
+/** Where a record's writer stands. */
+export type TransactionState =
+  | { state: 'committed'; intent: Intent | null }
+  | { state: 'in-flight'; intent: Intent }
+  | { state: 'abandoned'; intent: Intent }
+  /** Finished without committing: whatever it wrote has been undone, so a copy read before is stale. */
+  | { state: 'rolled-back' }
+
+/**
+ * The entry decides: a transaction is committed iff its entry exists (pending, or already synced). The intent
+ * and the pending entry are fetched together; the synced copy only when neither exists, and after the pending
+ * GET, because the Action writes the synced copy before deleting the pending one.
+ */
+export async function transactionState(objects: ObjectStore, writer: Writer, nowMs: number): Promise<TransactionState> {
+  const ts = new Date(writer.ms)
+  const [intentObject, pending] = await Promise.all([
+    objects.get(intentKey(writer.oid)),
+    objects.get(pendingEntryKey(writer.tenant, ts, writer.oid)),
+  ])
+  let intent: Intent | null = null
+  if (intentObject !== null) {
+    const parsed = parseIntent(intentObject.text)
+    if (!parsed.ok) throw new CorruptObjectError(intentObject.key, parsed.reason)
+    intent = parsed.intent
+  }
+  if (pending !== null) return { state: 'committed', intent }
+  if (intent !== null) {
+    return nowMs - intent.started_ms >= TX_ABANDONED_MS ? { state: 'abandoned', intent } : { state: 'in-flight', intent }
+  }
+  const synced = await objects.get(syncedEntryKey(writer.tenant, ts, writer.oid))
+  return synced !== null ? { state: 'committed', intent: null } : { state: 'rolled-back' }
 }
 
 /**
- * The committed view of one stored object: what a reader may see when the object's transaction is not
- * settled. An in-flight transaction's writes are invisible (its intent holds the previous text); a committed
- * delete whose clean-up is pending reads as absent.
+ * Whether a record read earlier may be relied on: its writer committed and did not delete it. Used to confirm
+ * a transaction's plain reads (references) while its own intent is being written, instead of before.
  */
-export function committedView(
-  object: StoredObject,
-  state: TransactionState,
-): { text: string; metadata: Record<string, string>; version: string } | null {
-  if (state.state === 'settled') return object
-  const op = state.intent.ops.find((candidate) => candidate.key === object.key)
-  // Tagged by a transaction that does not list this key: the tag is stale, the object is what it says.
-  if (op === undefined) return object
-  if (state.state === 'committed') return op.kind === 'delete' ? null : object
-  if (op.previous === null) return null
-  return { text: op.previous.text, metadata: op.previous.metadata, version: object.version }
+export function confirmsRead(state: TransactionState, metadata: Record<string, string>): boolean {
+  // A committed writer that tagged the record for deletion deleted it; only the clean-up is pending.
+  return state.state === 'committed' && metadata[META_DELETING] === undefined
+}
+
+/** An open transaction holds the record; the caller waits and retries, as after a lost race. */
+export class RecordBusyError extends ConflictError {
+  constructor(key: string) {
+    const { entity, id } = parseRecordKeyWithoutSchema(key)
+    super(conflictMessage(entity, id))
+  }
+}
+
+export function conflictMessage(entity: string, id: string): string {
+  return `${entity} ${id.slice(0, 8)} was modified concurrently — retry your edit.`
+}
+
+/**
+ * Reads the committed view of one object: an open transaction's writes are invisible (its intent holds the
+ * previous text), a committed delete awaiting clean-up reads as absent, an interrupted transaction is recovered
+ * first, and a copy undone while it was being read is read again. With `forWrite`, a record held by an open
+ * transaction is `RecordBusyError`: nothing may be written on top of uncommitted state.
+ */
+export async function readCommitted(
+  objects: ObjectStore,
+  key: string,
+  tenant: string,
+  nowMs: () => number,
+  options: { forWrite: boolean },
+): Promise<StoredObject | null> {
+  for (let attempt = 1; ; attempt++) {
+    const object = await objects.get(key)
+    if (object === null) return null
+    const writer = writerToConfirm(object.metadata, tenant, nowMs())
+    if (writer === null) return object
+    const state = await transactionState(objects, writer, nowMs())
+    if (state.state === 'abandoned') {
+      await recoverTransaction(objects, state.intent)
+      continue
+    }
+    if (state.state === 'rolled-back') {
+      if (attempt >= 3) throw new RecordBusyError(key)
+      continue
+    }
+    if (state.state === 'committed') return confirmsRead(state, object.metadata) ? object : null
+    if (options.forWrite) throw new RecordBusyError(key)
+    const op = state.intent.ops.find((candidate) => candidate.key === key)
+    if (op === undefined) return object
+    if (op.previous === null) return null
+    return { key, version: object.version, text: op.previous.text, metadata: op.previous.metadata }
+  }
 }

@@ -3,8 +3,7 @@ import { validateRecord } from '../agi/index.ts'
 import { ConflictError, NotFoundError, OperationNotAllowedError, ValidationError } from '../errors.ts'
 import { recordKey } from '../keys.ts'
 import type { ObjectStore, StoredObject } from '../object-store/object-store.ts'
-import { committedView, needsConfirmation, parseStoredRecord, transactionState } from './record-io.ts'
-import { recoverTransaction } from './recovery.ts'
+import { conflictMessage, confirmsRead, parseStoredRecord, readCommitted, RecordBusyError, transactionState, writerToConfirm, type Writer } from './record-io.ts'
 
 /** A write the transaction will make when it commits. */
 export interface StagedWrite {
@@ -21,9 +20,6 @@ export interface StagedWrite {
   changes: Record<string, FieldValue>
 }
 
-/** Another transaction holds the record right now; the caller waits and retries, like a lost race. */
-export class RecordBusyError extends ConflictError {}
-
 /** A conditional put failed at commit time: someone else wrote first. */
 export class LostRaceError extends ConflictError {
   readonly entity: string
@@ -34,10 +30,6 @@ export class LostRaceError extends ConflictError {
     this.entity = entity
     this.id = id
   }
-}
-
-export function conflictMessage(entity: string, id: string): string {
-  return `${entity} ${id.slice(0, 8)} was modified concurrently — retry your edit.`
 }
 
 interface Loaded {
@@ -54,6 +46,11 @@ export interface TransactionContext {
   nowMs: () => number
   newId: () => string
   enforceCrud: boolean
+  /**
+   * Confirm the writers of plain reads (references) while the intent is written, instead of before the read
+   * returns: saves a round trip. A read that fails confirmation makes the attempt a lost race.
+   */
+  deferReadConfirmation: boolean
 }
 
 /**
@@ -64,6 +61,7 @@ export class Transaction {
   readonly #ctx: TransactionContext
   readonly #loaded = new Map<string, Loaded | null>()
   readonly #writes = new Map<string, StagedWrite>()
+  readonly #unconfirmed = new Map<string, { writer: Writer; metadata: Record<string, string> }>()
   #explicitVersion = false
 
   constructor(ctx: TransactionContext) {
@@ -182,31 +180,34 @@ export class Transaction {
   }
 
   /**
-   * Loads the committed view of a record. A record whose transaction is still open cannot be written on top
-   * of (`RecordBusyError`, retried by the store); one whose writer died is recovered first.
+   * Loads the committed view of a record (see `readCommitted`). Plain reads of recently written records may
+   * defer confirming their writer to commit time (`confirmReads`).
    */
   async #load(key: string, entity: string, id: string, forWrite: boolean): Promise<Loaded | null> {
-    if (this.#loaded.has(key) && !forWrite) return this.#loaded.get(key) ?? null
-    let object = await this.#ctx.objects.get(key)
-    if (object !== null) {
-      const oid = needsConfirmation(object.metadata, this.#ctx.nowMs())
-      if (oid !== null) {
-        let state = await transactionState(this.#ctx.objects, oid, this.#ctx.nowMs())
-        if (state.state === 'abandoned') {
-          await recoverTransaction(this.#ctx.objects, state.intent)
-          object = await this.#ctx.objects.get(key)
-          state = { state: 'settled' }
-        }
-        if (object !== null && state.state === 'in-flight' && forWrite) throw new RecordBusyError(conflictMessage(entity, id))
-        if (object !== null) {
-          const view = committedView(object, state)
-          object = view === null ? null : { key, ...view }
-        }
-      }
+    const cached = this.#loaded.get(key)
+    if (cached !== undefined && !forWrite) return cached
+    let object: StoredObject | null
+    if (!forWrite && this.#ctx.deferReadConfirmation) {
+      object = await this.#ctx.objects.get(key)
+      const writer = object === null ? null : writerToConfirm(object.metadata, this.#ctx.tenant, this.#ctx.nowMs())
+      if (object !== null && writer !== null) this.#unconfirmed.set(key, { writer, metadata: object.metadata })
+    } else {
+      object = await readCommitted(this.#ctx.objects, key, this.#ctx.tenant, this.#ctx.nowMs, { forWrite })
+      this.#unconfirmed.delete(key)
     }
     const loaded = object === null ? null : { object, record: parseStoredRecord(this.#ctx.schema, object, { entity, id }).record }
     this.#loaded.set(key, loaded)
     return loaded
+  }
+
+  /** Confirms every deferred read's writer; a writer that is not committed makes this attempt a lost race. */
+  async confirmReads(): Promise<void> {
+    await Promise.all(
+      [...this.#unconfirmed].map(async ([key, { writer, metadata }]) => {
+        const state = await transactionState(this.#ctx.objects, writer, this.#ctx.nowMs())
+        if (!confirmsRead(state, metadata)) throw new RecordBusyError(key)
+      }),
+    )
   }
 
   #spec(entity: string, operation: CrudOperation): EntitySpec {

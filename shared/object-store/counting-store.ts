@@ -16,6 +16,11 @@ export interface OperationCounts {
    * may have waited for that answer.
    */
   roundTrips: number
+  /**
+   * The same, counting only calls that have finished: what a caller that returns now has waited for. Work
+   * left running in the background (a deferred clean-up) is in `roundTrips` but not here.
+   */
+  finishedRoundTrips: number
 }
 
 export interface CountingObjectStoreOptions {
@@ -41,7 +46,7 @@ export class CountingObjectStore implements ObjectStore {
   }
 
   counts(): OperationCounts {
-    return { ...this.#counts }
+    return { ...this.#counts, finishedRoundTrips: this.#finishedDepth }
   }
 
   /** Starts counting afresh; call it while no call is in flight. */
@@ -83,5 +88,5 @@ export class CountingObjectStore implements ObjectStore {
 }
 
 function emptyCounts(): OperationCounts {
-  return { get: 0, put: 0, delete: 0, list: 0, classA: 0, classB: 0, roundTrips: 0 }
+  return { get: 0, put: 0, delete: 0, list: 0, classA: 0, classB: 0, roundTrips: 0, finishedRoundTrips: 0 }
 }

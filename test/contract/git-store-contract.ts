@@ -238,6 +238,33 @@ export function describeGitStoreContract(name: string, makeObjects: () => Object
       expect((await store.read('Customer', stored.record.id))?.record.fields.notes).toBeUndefined()
     })
 
+    it('a reference to a record whose creating transaction is still open is not trusted', async () => {
+      const { objects, store, rival } = await setup()
+      const id = '0193f6c1-0000-7000-8000-00000000c0de'
+      let outcome: unknown = 'not run'
+      objects.beforePut(
+        (putKey) => putKey.startsWith('commits/'),
+        async () => {
+          // The customer's record is written, its entry not yet: an invoice must not be built on it.
+          outcome = await store
+            .transaction('create Invoice', async (tx) => {
+              await tx.require('Customer', id)
+              tx.create('Invoice', { customer_id: id, total: 100n })
+            })
+            .catch((error: unknown) => error)
+        },
+      )
+      await rival.transaction('create Customer', async (tx) => tx.create('Customer', { name: 'Phantom?' }, { id }))
+      expect(outcome).toBeInstanceOf(NotFoundError)
+      expect(await keysUnder(objects, 'data/acme/Invoice/')).toEqual([])
+      // Once committed, the same reference holds.
+      const ok = await store.transaction('create Invoice', async (tx) => {
+        await tx.require('Customer', id)
+        return tx.create('Invoice', { customer_id: id, total: 100n })
+      })
+      expect(ok.records).toHaveLength(1)
+    })
+
     it('lists with field equality and a cursor, without a GET per record', async () => {
       const { store } = await setup()
       for (const [index, name] of ['a', 'b', 'c', 'd', 'e'].entries()) {

@@ -16,7 +16,16 @@ describe('CountingObjectStore', () => {
     await store.get('a')
     await store.list({ prefix: '' })
     await store.delete(['a', 'b'])
-    expect(store.counts()).toEqual({ get: 1, put: 2, delete: 1, list: 1, classA: 3, classB: 1, roundTrips: 5 })
+    expect(store.counts()).toEqual({ get: 1, put: 2, delete: 1, list: 1, classA: 3, classB: 1, roundTrips: 5, finishedRoundTrips: 5 })
+  })
+
+  it('tells the round trips a caller waited for from those still running behind it', async () => {
+    const store = new CountingObjectStore(new MemoryObjectStore(), { latencyMs: 5 })
+    await store.put('a', '1')
+    const background = store.delete('a')
+    expect(store.counts()).toMatchObject({ roundTrips: 2, finishedRoundTrips: 1 })
+    await background
+    expect(store.counts()).toMatchObject({ roundTrips: 2, finishedRoundTrips: 2 })
   })
 
   it('counts sequential calls as separate round trips', async () => {
@@ -92,7 +101,7 @@ describe('CountingObjectStore', () => {
     await store.put('a', '1')
     await store.get('a')
     store.reset()
-    expect(store.counts()).toEqual({ get: 0, put: 0, delete: 0, list: 0, classA: 0, classB: 0, roundTrips: 0 })
+    expect(store.counts()).toEqual({ get: 0, put: 0, delete: 0, list: 0, classA: 0, classB: 0, roundTrips: 0, finishedRoundTrips: 0 })
     await store.get('a')
     expect(store.counts()).toMatchObject({ get: 1, roundTrips: 1 })
   })
