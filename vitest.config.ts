@@ -8,13 +8,20 @@ export default defineConfig({
       {
         test: {
           name: 'node',
-          include: ['test/unit/**/*.test.ts', 'test/action/**/*.test.ts'],
+          include: ['test/unit/**/*.test.ts', 'test/action/**/*.test.ts', 'test/e2e/**/*.test.ts'],
           environment: 'node',
           testTimeout: 60_000,
         },
       },
       {
-        plugins: [cloudflareTest({ main: './worker/index.ts', wrangler: { configPath: './wrangler.jsonc' } })],
+        plugins: [
+          cloudflareTest({
+            main: './worker/index.ts',
+            wrangler: { configPath: './wrangler.jsonc' },
+            // Two secrets, as during a rotation: tokens signed with either must verify.
+            miniflare: { bindings: { AUTH_SECRET: 'test-secret-current,test-secret-previous' } },
+          }),
+        ],
         test: {
           name: 'workerd',
           include: ['test/worker/**/*.test.ts'],

@@ -1,7 +1,9 @@
-import { Hono } from 'hono'
+import { createApp, r2Bucket } from './app.ts'
+import { createScheduledHandler } from './scheduled.ts'
 
-const app = new Hono<{ Bindings: Env }>()
+const app = createApp()
 
-app.get('/health', (c) => c.json({ ok: true }))
-
-export default app
+export default {
+  fetch: app.fetch,
+  scheduled: createScheduledHandler(r2Bucket),
+} satisfies ExportedHandler<Env>

@@ -1,7 +1,7 @@
 import { parseRecord } from '../agi/index.ts'
 import type { Schema } from '../agi/types.ts'
 import { AgiParseError, ConflictError, CorruptObjectError } from '../errors.ts'
-import { intentKey, parseRecordKeyWithoutSchema, pendingEntryKey, syncedEntryKey } from '../keys.ts'
+import { intentKey, parseRecordKeyWithoutSchema, pendingEntryKey, quarantineKey, syncedEntryKey } from '../keys.ts'
 import type { ObjectStore, StoredObject } from '../object-store/object-store.ts'
 import { parseIntent, type Intent } from './intent.ts'
 import { recoverTransaction } from './recovery.ts'
@@ -54,8 +54,8 @@ export type TransactionState =
 
 /**
  * The entry decides: a transaction is committed iff its entry exists (pending, or already synced). The intent
- * and the pending entry are fetched together; the synced copy only when neither exists, and after the pending
- * GET, because the Action writes the synced copy before deleting the pending one.
+ * and the pending entry are fetched together; the synced (or quarantined) copy only when neither exists, and after
+ * the pending GET, because the Action writes those copies before deleting the pending one.
  */
 export async function transactionState(objects: ObjectStore, writer: Writer, nowMs: number): Promise<TransactionState> {
   const ts = new Date(writer.ms)
@@ -73,8 +73,13 @@ export async function transactionState(objects: ObjectStore, writer: Writer, now
   if (intent !== null) {
     return nowMs - intent.started_ms >= TX_ABANDONED_MS ? { state: 'abandoned', intent } : { state: 'in-flight', intent }
   }
-  const synced = await objects.get(syncedEntryKey(writer.tenant, ts, writer.oid))
-  return synced !== null ? { state: 'committed', intent: null } : { state: 'rolled-back' }
+  // Committed entries move on: to `synced/` once in git, or to quarantine if the Action found them corrupt
+  // (the transaction was still acknowledged and its records stand).
+  const [synced, quarantined] = await Promise.all([
+    objects.get(syncedEntryKey(writer.tenant, ts, writer.oid)),
+    objects.get(quarantineKey(pendingEntryKey(writer.tenant, ts, writer.oid))),
+  ])
+  return synced !== null || quarantined !== null ? { state: 'committed', intent: null } : { state: 'rolled-back' }
 }
 
 /**

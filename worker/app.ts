@@ -1,0 +1,39 @@
+import { Hono } from 'hono'
+import { requestId } from 'hono/request-id'
+import type { AppEnv, ObjectStoreFactory } from './env.ts'
+import { errorResponse, routeNotFound } from './http/error-envelope.ts'
+import { R2ObjectStore } from './r2-object-store.ts'
+import { activityRoutes } from './routes/activity.ts'
+import { dataRoutes } from './routes/data.ts'
+import { healthRoutes } from './routes/health.ts'
+import { toolRoutes } from './routes/tools.ts'
+import { TOOLS } from './tools/catalogue.ts'
+
+/** The production bucket: the R2 binding. */
+export const r2Bucket: ObjectStoreFactory = (env) => new R2ObjectStore(env.BUCKET)
+
+export interface AppOptions {
+  /** The bucket each request works on; tests wrap the binding to count or crash operations. */
+  objects?: ObjectStoreFactory
+}
+
+/**
+ * The Worker's HTTP API. Handlers throw `AccelerandoError`s; `errorResponse` turns every one of them into the
+ * envelope `{ "error": { "code", "message", "details"? } }`.
+ */
+export function createApp(options: AppOptions = {}): Hono<AppEnv> {
+  const objects = options.objects ?? r2Bucket
+  const app = new Hono<AppEnv>()
+  app.use(requestId())
+  app.use(async (c, next) => {
+    c.set('objects', objects(c.env))
+    await next()
+  })
+  app.route('/health', healthRoutes())
+  app.route('/tools', toolRoutes(TOOLS))
+  app.route('/activity', activityRoutes())
+  app.route('/data', dataRoutes())
+  app.onError(errorResponse)
+  app.notFound(routeNotFound)
+  return app
+}

@@ -1,0 +1,25 @@
+import { z } from 'zod'
+import type { EntitySpec } from '../../../shared/agi/types.ts'
+import { defineTool, type ToolDefinition } from '../tool.ts'
+import { commitResponse } from '../record-response.ts'
+import { expectedVersionInput } from './edit-tool.ts'
+import { genericToolName, type EntityNames } from './entity-names.ts'
+import { idInput, tenantIdInput } from './field-inputs.ts'
+
+export function deleteTool(spec: EntitySpec, names: EntityNames): ToolDefinition {
+  return defineTool({
+    name: genericToolName('delete', names),
+    title: `Delete ${names.words}`,
+    description:
+      `Delete a ${names.words}. The deletion is a commit of its own, so git history keeps the record. ` +
+      'With `expected_version` it is refused (409) if the record changed since that version. ' +
+      `Answers { deleted: { entity: "${spec.name}", id }, commit }.`,
+    input: z.strictObject({ id: idInput, expected_version: expectedVersionInput, tenant_id: tenantIdInput }),
+    access: 'write',
+    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
+    handler: async (args, { store }) => {
+      const { commit } = await store.delete(spec.name, args.id, { expectedVersion: args.expected_version })
+      return { deleted: { entity: spec.name, id: args.id }, commit: commitResponse(commit) }
+    },
+  })
+}

@@ -1,0 +1,54 @@
+import { ValidationError } from '../../shared/errors.ts'
+import { GitStore } from '../../shared/git-store/index.ts'
+import type { ObjectStore } from '../../shared/object-store/object-store.ts'
+import { ERP_SCHEMA } from '../../shared/schema/index.ts'
+import { runIdempotently, type ToolAnswer } from './idempotency.ts'
+import { authorizeTool, scopeToTenant } from './tool-access.ts'
+import type { Caller, ToolDefinition } from './tool.ts'
+
+export interface ToolCall {
+  tool: ToolDefinition
+  /** The parsed JSON arguments, unchecked. */
+  args: unknown
+  caller: Caller
+  objects: ObjectStore
+  /** Work that may finish after the answer (`ctx.waitUntil`). */
+  defer?: (work: Promise<unknown>) => void
+  /** The `Idempotency-Key` header; honoured on write tools. */
+  idempotencyKey?: string
+}
+
+/**
+ * Runs one tool call the same way for every transport (HTTP now, MCP later): authorize against the token,
+ * confine the arguments to its tenant, validate them with the tool's schema, then run the handler against a
+ * store bound to the tenant with the caller as commit author. Failures are thrown as `AccelerandoError`s.
+ */
+export async function invokeTool(call: ToolCall): Promise<ToolAnswer & { replayed: boolean }> {
+  const { tool, caller } = call
+  authorizeTool(tool, caller)
+  const scoped = scopeToTenant(tool, call.args, caller)
+  const parsed = tool.input.safeParse(scoped)
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => ({ path: issue.path.map(pathSegment), message: issue.message }))
+    const shown = issues.slice(0, 5).map((issue) => `${issue.path.join('.') || '(arguments)'}: ${issue.message}`)
+    throw new ValidationError(`invalid arguments for ${tool.name}: ${shown.join('; ')}${issues.length > 5 ? '; …' : ''}`, issues)
+  }
+  const store = new GitStore({
+    objects: call.objects,
+    schema: ERP_SCHEMA,
+    tenant: caller.tenant,
+    author: { name: caller.name, email: caller.email },
+    actor: caller.sub,
+    defer: call.defer,
+  })
+  const run = async (): Promise<ToolAnswer> => ({ status: 200, body: await tool.handler(parsed.data, { caller, store }) })
+  if (tool.access !== 'write' || call.idempotencyKey === undefined) return { ...(await run()), replayed: false }
+  return runIdempotently(
+    { objects: call.objects, tenant: caller.tenant, key: call.idempotencyKey, tool: tool.name, args: scoped },
+    run,
+  )
+}
+
+function pathSegment(segment: PropertyKey): string | number {
+  return typeof segment === 'number' ? segment : String(segment)
+}

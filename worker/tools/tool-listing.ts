@@ -1,0 +1,63 @@
+import { z } from 'zod'
+import { ValidationError } from '../../shared/errors.ts'
+import type { ToolDefinition } from './tool.ts'
+
+/** The shapes `GET /tools` answers in: ours, and the ones OpenAI, Anthropic and MCP clients take as they are. */
+export const LISTING_FORMATS = ['native', 'openai', 'anthropic', 'mcp'] as const
+export type ListingFormat = (typeof LISTING_FORMATS)[number]
+
+const schemas = new WeakMap<ToolDefinition, Record<string, unknown>>()
+
+/**
+ * The JSON Schema of what a tool accepts, generated from its zod schema (the input side: optional fields with
+ * defaults stay optional). The `$schema` marker is left out: the schema is embedded in a tool description.
+ */
+export function inputJsonSchema(tool: ToolDefinition): Record<string, unknown> {
+  let schema = schemas.get(tool)
+  if (schema === undefined) {
+    const { $schema: _dialect, ...rest } = z.toJSONSchema(tool.input, { io: 'input' }) as Record<string, unknown>
+    schema = rest
+    schemas.set(tool, schema)
+  }
+  return schema
+}
+
+export function parseListingFormat(value: string | undefined): ListingFormat {
+  if (value === undefined || value === '') return 'native'
+  if ((LISTING_FORMATS as readonly string[]).includes(value)) return value as ListingFormat
+  throw new ValidationError(`unknown format ${JSON.stringify(value)}: use one of ${LISTING_FORMATS.join(', ')}`, [
+    { path: ['format'], message: `expected one of ${LISTING_FORMATS.join(', ')}` },
+  ])
+}
+
+export function toolListing(tools: readonly ToolDefinition[], format: ListingFormat): unknown {
+  switch (format) {
+    case 'native':
+      return {
+        tools: tools.map((tool) => ({
+          name: tool.name,
+          title: tool.title,
+          description: tool.description,
+          input_schema: inputJsonSchema(tool),
+          annotations: tool.annotations,
+        })),
+      }
+    case 'openai':
+      return tools.map((tool) => ({
+        type: 'function',
+        function: { name: tool.name, description: tool.description, parameters: inputJsonSchema(tool) },
+      }))
+    case 'anthropic':
+      return tools.map((tool) => ({ name: tool.name, description: tool.description, input_schema: inputJsonSchema(tool) }))
+    case 'mcp':
+      return {
+        tools: tools.map((tool) => ({
+          name: tool.name,
+          title: tool.title,
+          description: tool.description,
+          inputSchema: inputJsonSchema(tool),
+          annotations: tool.annotations,
+        })),
+      }
+  }
+}
