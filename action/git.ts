@@ -66,6 +66,11 @@ export interface LogOptions {
   reverse?: boolean
   /** Only commits touching these paths. */
   paths?: readonly string[]
+  /**
+   * Only commits whose committer date is at or after this time. git stops walking soon after it
+   * meets older commits (it allows a few out-of-order ones), so this bounds the scan, not just the output.
+   */
+  since?: Date
 }
 
 /**
@@ -182,9 +187,19 @@ export class Git {
     throw new GitError(args, result.exitCode, result.stderr)
   }
 
-  async fetch(remote = 'origin', refspecs: readonly string[] = [], options: { depth?: number } = {}): Promise<void> {
+  /**
+   * `shallowSince` deepens (or cuts) a shallow repository's history to every commit committed after
+   * that time; it is the way to make a `--depth=1` checkout deep enough to read recent history.
+   */
+  async fetch(
+    remote = 'origin',
+    refspecs: readonly string[] = [],
+    options: { depth?: number; shallowSince?: Date; unshallow?: boolean } = {},
+  ): Promise<void> {
     const args = ['fetch', '--quiet', '--no-tags']
+    if (options.unshallow) args.push('--unshallow')
     if (options.depth !== undefined) args.push(`--depth=${positiveInteger(options.depth)}`)
+    if (options.shallowSince !== undefined) args.push(`--shallow-since=${epochSeconds(options.shallowSince)}`)
     args.push(noOption(remote), ...refspecs.map(noOption))
     await this.run(args)
   }
@@ -208,6 +223,45 @@ export class Git {
     throw new GitError(args, result.exitCode, `${stdout}${result.stderr}`)
   }
 
+  /** The commit a branch points at on the remote (asked over the wire), or null when the remote has no such branch. */
+  async remoteBranchSha(remote: string, branch: string): Promise<string | null> {
+    const ref = `refs/heads/${noOption(branch)}`
+    const out = await this.run(['ls-remote', '--heads', noOption(remote), ref])
+    for (const line of out.split('\n')) {
+      const [sha, name] = line.split('\t')
+      if (name === ref && sha !== undefined) return sha
+    }
+    return null
+  }
+
+  /** Moves (or creates) `ref`; with `expectedOld` only if the ref still points there, an atomic check. */
+  async updateRef(ref: string, sha: string, expectedOld?: string): Promise<void> {
+    const args = ['update-ref', noOption(ref), noOption(sha)]
+    if (expectedOld !== undefined) args.push(noOption(expectedOld))
+    await this.run(args)
+  }
+
+  /** Fast-forwards the checked-out branch (index and files too) to `rev`; false when that is not a fast-forward or local changes are in the way. */
+  async mergeFastForward(rev: string): Promise<boolean> {
+    const result = await this.exec(['merge', '--ff-only', '--quiet', noOption(rev)])
+    return result.exitCode === 0
+  }
+
+  /** The branch HEAD is on (`main`), or null when HEAD is detached. */
+  async currentBranch(): Promise<string | null> {
+    const result = await this.exec(['symbolic-ref', '--quiet', '--short', 'HEAD'])
+    return result.exitCode === 0 ? result.stdout.toString('utf8').trim() : null
+  }
+
+  async isBare(): Promise<boolean> {
+    return (await this.run(['rev-parse', '--is-bare-repository'])).trim() === 'true'
+  }
+
+  /** Whether history was cut (`clone --depth`): older commits are then simply not there to read. */
+  async isShallow(): Promise<boolean> {
+    return (await this.run(['rev-parse', '--is-shallow-repository'])).trim() === 'true'
+  }
+
   /** One formatted string per commit, newest first unless `reverse`. */
   async log(options: LogOptions): Promise<string[]> {
     // -z with tformat terminates every record with NUL, which no commit message can contain, so
@@ -215,6 +269,7 @@ export class Git {
     const args = ['log', '-z', `--format=tformat:${options.format}`]
     if (options.maxCount !== undefined) args.push(`--max-count=${positiveInteger(options.maxCount)}`)
     if (options.reverse) args.push('--reverse')
+    if (options.since !== undefined) args.push(`--since=${epochSeconds(options.since)}`)
     args.push(noOption(options.rev ?? 'HEAD'))
     if (options.paths !== undefined) args.push('--', ...options.paths)
     const out = await this.run(args)
@@ -286,6 +341,13 @@ export class Git {
 function noOption(value: string): string {
   if (value.startsWith('-')) throw new TypeError(`git argument must not start with "-": ${JSON.stringify(value)}`)
   return value
+}
+
+/** git's raw date spelling, `@<seconds since the epoch>`: no time zone or locale can reinterpret it. */
+function epochSeconds(date: Date): string {
+  const ms = date.getTime()
+  if (!Number.isFinite(ms)) throw new TypeError(`not a valid date: ${String(date)}`)
+  return `@${Math.max(0, Math.floor(ms / 1000))}`
 }
 
 function positiveInteger(value: number): number {

@@ -233,6 +233,24 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   /**
+   * The next level of "folders" under `prefix` (`synced/acme/`, `synced/globex/` for `synced/`), every
+   * page, in key order: one entry per common prefix instead of one per object beneath it.
+   */
+  async listPrefixes(prefix: string, options: { delimiter?: string; pageSize?: number } = {}): Promise<string[]> {
+    const prefixes: string[] = []
+    let cursor: string | undefined
+    do {
+      const input: ListObjectsV2CommandInput = { Bucket: this.bucket, Prefix: prefix, Delimiter: options.delimiter ?? '/' }
+      if (options.pageSize !== undefined) input.MaxKeys = Math.min(options.pageSize, MAX_KEYS_PER_CALL)
+      if (cursor !== undefined) input.ContinuationToken = cursor
+      const out = await this.#call('ListObjectsV2', prefix, () => this.#client.send(new ListObjectsV2Command(input)))
+      for (const common of out.CommonPrefixes ?? []) if (common.Prefix !== undefined) prefixes.push(common.Prefix)
+      cursor = out.IsTruncated && out.NextContinuationToken ? out.NextContinuationToken : undefined
+    } while (cursor !== undefined)
+    return prefixes
+  }
+
+  /**
    * `get` for many keys with at most `concurrency` requests in flight; results in the order of
    * `keys`, null for missing ones. The first failure stops new requests and is thrown.
    */

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -209,5 +209,64 @@ describe('Git', () => {
     expect(await clone.headSha()).toBeNull()
     await clone.fetch('origin', ['+refs/heads/*:refs/remotes/origin/*'])
     expect(await clone.tryRevParse('refs/remotes/origin/main')).toBeNull()
+  })
+})
+
+describe('Git: what the sync engine asks of a clone', () => {
+  it('asks the remote for a branch tip, null when the branch is not there', async () => {
+    const { origin, clone, first } = await originWithClone()
+    expect(await clone.remoteBranchSha('origin', 'main')).toBe(first)
+    expect(await clone.remoteBranchSha('origin', 'nope')).toBeNull()
+    expect(await origin.isBare()).toBe(true)
+    expect(await clone.isBare()).toBe(false)
+    expect(await clone.currentBranch()).toBe('main')
+    await clone.run(['checkout', '--quiet', '--detach'])
+    expect(await clone.currentBranch()).toBeNull()
+  })
+
+  it('moves a ref only from the value it expects', async () => {
+    const { clone, first } = await originWithClone()
+    const second = await commitFile(clone, 'b.txt', 'b\n', 'second')
+    await clone.updateRef('refs/heads/other', first, '0'.repeat(40))
+    await expect(clone.updateRef('refs/heads/other', second, second)).rejects.toThrow(GitError)
+    await clone.updateRef('refs/heads/other', second, first)
+    expect(await clone.revParse('refs/heads/other')).toBe(second)
+  })
+
+  it('fast-forwards a checkout with its files, and refuses anything else', async () => {
+    const { clone, first } = await originWithClone()
+    const second = await commitFile(clone, 'b.txt', 'b\n', 'second')
+    await clone.run(['reset', '--quiet', '--hard', first])
+    expect(await clone.mergeFastForward(second)).toBe(true)
+    expect(await readFile(join(clone.cwd, 'b.txt'), 'utf8')).toBe('b\n')
+    await clone.run(['reset', '--quiet', '--hard', first])
+    await commitFile(clone, 'c.txt', 'c\n', 'diverged')
+    expect(await clone.mergeFastForward(second)).toBe(false)
+  })
+
+  it('limits log to commits committed since a time', async () => {
+    const { clone } = await originWithClone()
+    const at = (iso: string) => ({ GIT_COMMITTER_DATE: iso })
+    await clone.run(['commit', '--quiet', '--allow-empty', '-m', 'old'], { env: at('2020-01-01T00:00:00Z') })
+    await clone.run(['commit', '--quiet', '--allow-empty', '-m', 'new'], { env: at('2030-01-01T00:00:00Z') })
+    expect(await clone.log({ format: '%s', since: new Date('2029-12-31T23:59:59Z') })).toEqual(['new'])
+    expect(await clone.log({ format: '%s', since: new Date('2030-01-01T00:00:00Z') })).toEqual(['new'])
+    expect(await clone.log({ format: '%s', since: new Date('2030-01-01T00:00:01Z') })).toEqual([])
+  })
+
+  it('deepens a shallow clone back to a time', async () => {
+    const { origin, clone } = await originWithClone()
+    for (const [i, iso] of ['2021-01-01', '2022-01-01', '2023-01-01'].entries()) {
+      await clone.run(['commit', '--quiet', '--allow-empty', '-m', `c${i}`], { env: { GIT_COMMITTER_DATE: `${iso}T00:00:00Z` } })
+    }
+    await clone.run(['push', '--quiet', 'origin', 'main'])
+    const shallow = new Git(join(root, 'shallow'))
+    await shallow.clone(`file://${origin.cwd}`, { depth: 1 })
+    expect(await shallow.isShallow()).toBe(true)
+    expect(await shallow.log({ format: '%s' })).toEqual(['c2'])
+    await shallow.fetch('origin', ['+refs/heads/main:refs/remotes/origin/main'], { shallowSince: new Date('2021-06-01T00:00:00Z') })
+    expect(await shallow.log({ format: '%s', rev: 'refs/remotes/origin/main' })).toEqual(['c2', 'c1'])
+    await shallow.fetch('origin', [], { unshallow: true })
+    expect(await shallow.isShallow()).toBe(false)
   })
 })

@@ -1,0 +1,154 @@
+/**
+ * The data repository's branch as the engine sees it: the remote's tip, which entries it already
+ * carries, and getting new commits onto it without ever merging.
+ */
+import { retry } from '../../shared/retry.ts'
+import { fastImport, type FastImportCommit } from '../fast-import.ts'
+import { GitError, type Git } from '../git.ts'
+import type { ResolvedContext } from './context.ts'
+import { entryOidsInMessage } from './trailers.ts'
+
+/**
+ * The engine imports into this ref, never into the branch itself: fast-import does not touch the
+ * index or working tree, so moving a checked-out branch under them would make the checkout look
+ * like it undoes every new commit. The branch follows only after the push landed.
+ */
+export const SCRATCH_REF = 'refs/accelerando/import'
+
+/**
+ * How far before the oldest entry of interest the trailer scan reaches. A commit carrying an entry
+ * is committed after the entry was written, so its committer date is later than the entry's `ts`;
+ * the margin absorbs clock differences between the Worker and the runner and git's tolerance for a
+ * few out-of-order dates when it stops walking.
+ */
+export const TRAILER_SCAN_MARGIN_MS = 60 * 60_000
+
+const ZERO_SHA = '0'.repeat(40)
+
+/** The push lost the race for the branch; the publish loop fetches and rebuilds. */
+export class PushRejectedError extends Error {
+  constructor(branch: string, detail: string) {
+    super(`push to ${branch} was rejected (the branch moved): ${detail.trim()}`)
+    this.name = 'PushRejectedError'
+  }
+}
+
+/**
+ * Fetches the branch and returns its tip, or null when the remote has no such branch yet. In a
+ * shallow clone, history is deepened back to `history` first (a scan that cannot see a commit
+ * would commit its entry a second time): a time, `all`, or `tip` when only the tip's tree matters.
+ */
+export async function fetchTip(context: ResolvedContext, history: Date | 'all' | 'tip' = 'all'): Promise<string | null> {
+  const { git, remote, branch } = context
+  if ((await git.remoteBranchSha(remote, branch)) === null) return null
+  const tracking = `refs/remotes/${remote}/${branch}`
+  const refspec = `+refs/heads/${branch}:${tracking}`
+  if (await git.isShallow()) {
+    try {
+      await git.fetch(remote, [refspec], history === 'all' ? { unshallow: true } : history === 'tip' ? { depth: 1 } : { shallowSince: history })
+    } catch (error) {
+      // git refuses a shallow-since that selects no commit; the whole history is the safe answer.
+      if (!(error instanceof GitError)) throw error
+      await git.fetch(remote, [refspec], { unshallow: true })
+    }
+  } else {
+    await git.fetch(remote, [refspec])
+  }
+  return git.revParse(tracking)
+}
+
+/**
+ * Entry oid → the commit on `tip`'s history that carries it, for commits committed at or after
+ * `since` (all history when omitted).
+ */
+export async function committedEntries(git: Git, tip: string | null, since?: Date): Promise<Map<string, string>> {
+  const found = new Map<string, string>()
+  if (tip === null) return found
+  // %x1f cannot occur in a SHA, so the first one splits SHA from message; -z separates commits.
+  const records = await git.log({ rev: tip, format: '%H%x1f%B', ...(since === undefined ? {} : { since }) })
+  for (const record of records) {
+    const split = record.indexOf('\x1f')
+    const sha = record.slice(0, split)
+    // Newest first: if an oid were ever carried twice, the oldest commit is the one that counts.
+    for (const oid of entryOidsInMessage(record.slice(split + 1))) found.set(oid, sha)
+  }
+  return found
+}
+
+export interface PublishPlan<T> {
+  commits: FastImportCommit[]
+  /** Whatever the caller needs back about this plan (which entries the commits carry). */
+  value: T
+}
+
+export interface Published<T> {
+  /** The branch tip the commits were built on (null: the branch was created). */
+  base: string | null
+  /** The branch tip afterwards (unchanged when there was nothing to commit). */
+  head: string | null
+  /** The new commits, in plan order. */
+  shas: string[]
+  value: T
+  attempts: number
+}
+
+/**
+ * Gets commits onto the branch: fetch the tip, let `plan` decide the commits on top of it (it must
+ * re-check what the tip already carries), import them, push as a fast-forward. A rejected push
+ * means someone else moved the branch: fetch again and rebuild the same changes on the new tip,
+ * with jittered backoff and bounded attempts. Never a merge, never a force push.
+ */
+export async function publish<T>(
+  context: ResolvedContext,
+  options: { history: Date | 'all' | 'tip'; plan: (tip: string | null) => Promise<PublishPlan<T>> },
+): Promise<Published<T>> {
+  const { git, remote, branch, logger, hooks, pushRetry } = context
+  return retry(
+    async (attempt) => {
+      const base = await fetchTip(context, options.history)
+      const { commits, value } = await options.plan(base)
+      if (commits.length === 0) return { base, head: base, shas: [], value, attempts: attempt }
+      const shas = await fastImport(git, { ref: SCRATCH_REF, parent: base, commits, force: true })
+      await hooks.afterImport?.(shas)
+      const head = shas.at(-1) as string
+      await hooks.beforePush?.(attempt)
+      const pushed = await git.push(remote, `${head}:refs/heads/${branch}`)
+      if (!pushed.ok) {
+        logger.info(`push of ${commits.length} commit(s) to ${branch} rejected (attempt ${attempt} of ${pushRetry.attempts}); fetching and rebuilding`)
+        throw new PushRejectedError(branch, pushed.stderr)
+      }
+      logger.info(`pushed ${commits.length} commit(s) to ${remote}/${branch}: ${head.slice(0, 12)}`)
+      await hooks.afterPush?.(head)
+      await followBranch(context, head)
+      return { base, head, shas, value, attempts: attempt }
+    },
+    { ...pushRetry, isRetryable: (error) => error instanceof PushRejectedError },
+  )
+}
+
+/**
+ * Brings the local repository up to the pushed head: the tracking ref, and the local branch when
+ * that is a fast-forward (a checked-out branch is fast-forwarded with its working tree, so later
+ * steps of a workflow see the new files). Best effort: the remote is the truth.
+ */
+async function followBranch(context: ResolvedContext, head: string): Promise<void> {
+  const { git, remote, branch, logger } = context
+  await git.updateRef(`refs/remotes/${remote}/${branch}`, head)
+  try {
+    const local = await git.tryRevParse(`refs/heads/${branch}`)
+    if (local !== null && !(await git.isAncestor(local, head))) {
+      logger.warning(`local branch ${branch} has commits that are not on ${remote}; it was left as it is`)
+      return
+    }
+    const checkedOut = (await git.currentBranch()) === branch && !(await git.isBare())
+    if (checkedOut) {
+      // A merge that can only fast-forward moves the branch, the index and the files together,
+      // and refuses rather than overwrite local changes (an unborn branch is simply checked out).
+      if (!(await git.mergeFastForward(head))) logger.warning(`could not fast-forward the checkout of ${branch} to ${head.slice(0, 12)}`)
+      return
+    }
+    await git.updateRef(`refs/heads/${branch}`, head, local ?? ZERO_SHA)
+  } catch (error) {
+    logger.warning(`could not update the local branch ${branch}: ${error instanceof Error ? error.message : String(error)}`)
+  }
+}

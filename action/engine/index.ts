@@ -1,0 +1,12 @@
+/** The reconciler's engine: the same code behind the Action, the command line and the development loop. */
+export type { Bucket } from './bucket.ts'
+export { DEFAULT_COMMITTER, DEFAULT_PUSH_RETRY, type EngineContext, type EngineHooks, type PushRetry } from './context.ts'
+export { COMMIT_MODES, type CommitMode } from './entry-commits.ts'
+export { consoleLogger, silentLogger, type Logger } from './logger.ts'
+export { quarantineReason } from './quarantine.ts'
+export type { CommitReport, QuarantineReport } from './report.ts'
+export { runReplay, syncedKeysInRange, type ReplayOptions, type ReplayResult } from './replay.ts'
+export { countsOf, MODES, runMode, type Mode, type ModeResult, type RunCounts, type RunSettings } from './run.ts'
+export { runSync, type SyncOptions, type SyncResult } from './sync.ts'
+export { ENTRY_TRAILER, entryOidsInMessage, TENANT_TRAILER } from './trailers.ts'
+export { runVerify, type Drift, type DriftKind, type IntegrityProblem, type VerifyOptions, type VerifyResult } from './verify.ts'

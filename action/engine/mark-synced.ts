@@ -1,0 +1,51 @@
+import type { CommitEntry, SyncedEntry } from '../../shared/commit-entry.ts'
+import { entrySummaryMetadata } from '../../shared/entry-metadata.ts'
+import { forEachConcurrently, type Bucket } from './bucket.ts'
+import type { Logger } from './logger.ts'
+
+export interface SyncedMark {
+  /** The synced copy's key. */
+  syncedKey: string
+  /** The pending entry to delete once the copy is written; absent when re-marking (replay). */
+  pendingKey?: string
+  entry: CommitEntry
+  commitSha: string
+}
+
+/** Entries per round: each round writes its synced copies, then deletes its pending keys in one batch call. */
+const MARK_CHUNK = 500
+const PUT_CONCURRENCY = 16
+
+/** The synced copy: the entry as it was, plus where and when it landed. */
+export function syncedEntryOf(entry: CommitEntry, commitSha: string, syncedAt: Date, repository?: string): SyncedEntry {
+  // Rebuilt field by field so the fields of an earlier synced copy (a replay) are replaced, not kept.
+  const { v, oid, tenant, message, author, actor, ts, paths, files } = entry
+  const synced: SyncedEntry = { v, oid, tenant, message, author, ...(actor === undefined ? {} : { actor }), ts, paths, files, commit_sha: commitSha, synced_at: syncedAt.toISOString() }
+  if (repository !== undefined) synced.repository = repository
+  return synced
+}
+
+/**
+ * Marks entries synced: the synced copy first (with the summary metadata the activity feed reads
+ * from list calls), then the pending entry is deleted. In that order, a crash leaves at worst an
+ * entry in both places, which the next run (finding its commit on the branch) marks again;
+ * never an entry in neither.
+ */
+export async function markSynced(
+  objects: Bucket,
+  marks: readonly SyncedMark[],
+  options: { repository?: string; now: () => Date; logger: Logger },
+): Promise<void> {
+  for (let start = 0; start < marks.length; start += MARK_CHUNK) {
+    const chunk = marks.slice(start, start + MARK_CHUNK)
+    const syncedAt = options.now()
+    await forEachConcurrently(chunk, PUT_CONCURRENCY, async (mark) => {
+      const synced = syncedEntryOf(mark.entry, mark.commitSha, syncedAt, options.repository)
+      const metadata = entrySummaryMetadata(mark.entry, { commit_sha: mark.commitSha, ...(options.repository === undefined ? {} : { repository: options.repository }) })
+      await objects.put(mark.syncedKey, JSON.stringify(synced), { metadata })
+    })
+    const pending = chunk.flatMap((mark) => (mark.pendingKey === undefined ? [] : [mark.pendingKey]))
+    if (pending.length > 0) await objects.delete(pending)
+    options.logger.info(`marked ${start + chunk.length} of ${marks.length} entries synced`)
+  }
+}

@@ -1,0 +1,232 @@
+import type { AgiRecord } from '../../shared/agi/types.ts'
+import { parseRecord } from '../../shared/agi/index.ts'
+import { gitBlobSha } from '../../shared/blob-sha.ts'
+import { checkBooks } from '../../shared/domain/index.ts'
+import { recoverAbandonedTransactions, type RecoveryReport } from '../../shared/git-store/index.ts'
+import { META_TX } from '../../shared/git-store/timing.ts'
+import { DATA_PREFIX, INTENTS_PREFIX, parseIntentKey, parseRecordKey } from '../../shared/keys.ts'
+import type { FastImportFile } from '../fast-import.ts'
+import type { Bucket } from './bucket.ts'
+import { fetchTip, publish } from './branch.ts'
+import { resolveContext, type EngineContext, type ResolvedContext } from './context.ts'
+import { loadPendingEntries, type PendingEntry } from './pending.ts'
+import type { CommitReport } from './report.ts'
+
+export interface VerifyOptions {
+  /** Commit the bucket's state of every drifted file as one commit. */
+  repair?: boolean
+  /** Report only: no recovery pass, no commit. */
+  dryRun?: boolean
+}
+
+export type DriftKind = 'missing-in-git' | 'missing-in-bucket' | 'different'
+
+export interface Drift {
+  path: string
+  kind: DriftKind
+  bucketSha?: string
+  gitSha?: string
+}
+
+export interface IntegrityProblem {
+  /** `parse` for a record that does not read back, else a books rule (`unbalanced_entry`, ...). */
+  rule: string
+  path?: string
+  message: string
+}
+
+export interface VerifyResult {
+  mode: 'verify'
+  dryRun: boolean
+  branch: string
+  /** Null in a dry run (the recovery pass writes). */
+  recovery: RecoveryReport | null
+  bucketFiles: number
+  gitFiles: number
+  /** Pending entries whose files were taken as already on the branch: sync will put them there. */
+  pendingEntries: number
+  /** Files written by a transaction still in flight: not compared this time. */
+  unsettled: string[]
+  drift: Drift[]
+  integrity: IntegrityProblem[]
+  /** The reconcile commit, when `repair` made one. */
+  repaired: CommitReport | null
+  headSha: string | null
+}
+
+interface BucketFile {
+  sha: string
+  text: string
+}
+
+/**
+ * `verify`: finishes interrupted transactions, then compares the bucket's `data/` tree with the
+ * branch's, file by file through blob SHAs (no blob is read from git). Pending entries count as
+ * already on the branch, since the next sync puts them there; files of transactions still in
+ * flight are left out. Also checks the books: every record parses, and `checkBooks` holds.
+ * With `repair`, the bucket's state of every drifted file becomes one commit.
+ */
+export async function runVerify(engine: EngineContext, options: VerifyOptions = {}): Promise<VerifyResult> {
+  const context = await resolveContext(engine)
+  const { objects, logger, branch } = context
+  const dryRun = options.dryRun ?? false
+
+  let recovery: RecoveryReport | null = null
+  if (!dryRun) {
+    recovery = await recoverAbandonedTransactions(objects, { nowMs: context.now().getTime() })
+    const finished = recovery.rolledForward.length + recovery.rolledBack.length
+    if (finished > 0) logger.info(`finished ${finished} interrupted transaction(s): ${recovery.rolledForward.length} rolled forward, ${recovery.rolledBack.length} rolled back`)
+    for (const corrupt of recovery.corrupt) logger.warning(`unreadable intent ${corrupt.key}: ${corrupt.reason}`)
+  }
+
+  const { files: bucket, unsettled } = await readBucketTree(objects)
+  const pending = await loadPendingEntries(objects, { schema: context.schema })
+  // Only the tip's tree is compared: a shallow checkout need not be deepened.
+  const tip = await fetchTip(context, 'tip')
+  const expected = await expectedTree(context, tip, pending.entries)
+  const drift = compareTrees(bucket, expected.tree, new Set(unsettled))
+  logger.info(`compared ${bucket.size} file(s) in the bucket with ${expected.gitFiles} on ${branch}${pending.entries.length > 0 ? ` and ${pending.entries.length} pending entr${pending.entries.length === 1 ? 'y' : 'ies'}` : ''}: ${drift.length} drifted`)
+  for (const item of drift.slice(0, 100)) logger.warning(`drift: ${item.path}: ${item.kind}`)
+  if (drift.length > 100) logger.warning(`drift: … and ${drift.length - 100} more`)
+
+  const integrity = checkIntegrity(context, bucket)
+  for (const problem of integrity.slice(0, 100)) logger.warning(`integrity: ${problem.path ?? ''}${problem.path === undefined ? '' : ': '}${problem.message}`)
+  if (integrity.length > 100) logger.warning(`integrity: … and ${integrity.length - 100} more`)
+
+  const result: VerifyResult = {
+    mode: 'verify',
+    dryRun,
+    branch,
+    recovery,
+    bucketFiles: bucket.size,
+    gitFiles: expected.gitFiles,
+    pendingEntries: pending.entries.length,
+    unsettled,
+    drift,
+    integrity,
+    repaired: null,
+    headSha: tip,
+  }
+  if (!options.repair || drift.length === 0) return result
+  if (dryRun) {
+    logger.info(`would commit reconcile: ${drift.length} files drifted`)
+    return result
+  }
+
+  const published = await publish(context, {
+    history: 'tip',
+    plan: async (base) => {
+      // Against the tip this attempt builds on, which may have moved since the report.
+      const now = await expectedTree(context, base, pending.entries)
+      const toFix = compareTrees(bucket, now.tree, new Set(unsettled))
+      const files: FastImportFile[] = toFix.map((item) =>
+        item.kind === 'missing-in-bucket' ? { path: item.path, delete: true as const } : { path: item.path, content: (bucket.get(item.path) as BucketFile).text },
+      )
+      const at = context.now()
+      const message = reconcileMessage(toFix)
+      return { commits: toFix.length === 0 ? [] : [{ author: context.committer, authorDate: at, committer: context.committer, committerDate: at, message, files }], value: toFix }
+    },
+  })
+  result.headSha = published.head
+  if (published.shas.length > 0) {
+    result.repaired = {
+      sha: published.shas[0] as string,
+      oids: [],
+      tenants: [],
+      subject: `reconcile: ${published.value.length} files drifted`,
+      author: context.committer.name,
+      date: context.now().toISOString(),
+      files: published.value.length,
+    }
+  }
+  return result
+}
+
+function reconcileMessage(drift: readonly Drift[]): string {
+  const lines = drift.slice(0, 50).map((item) => `- ${item.path}: ${item.kind}`)
+  if (drift.length > 50) lines.push(`- … and ${drift.length - 50} more`)
+  return `reconcile: ${drift.length} files drifted\n\nThe bucket's state of each file, as found by verify:\n${lines.join('\n')}\n`
+}
+
+/**
+ * Every `data/` object with its blob SHA, except those written by a transaction whose intent is
+ * still open (after the recovery pass, only transactions still in flight have one).
+ */
+async function readBucketTree(objects: Bucket): Promise<{ files: Map<string, BucketFile>; unsettled: string[] }> {
+  const open = new Set<string>()
+  for await (const listed of objects.listAll(INTENTS_PREFIX)) {
+    try {
+      open.add(parseIntentKey(listed.key).oid)
+    } catch {
+      // Not an intent key; the recovery pass reports what it cannot read.
+    }
+  }
+  const keys: string[] = []
+  for await (const listed of objects.listAll(DATA_PREFIX)) keys.push(listed.key)
+  const stored = await objects.getMany(keys, 32)
+  const files = new Map<string, BucketFile>()
+  const unsettled: string[] = []
+  await Promise.all(
+    keys.map(async (key, index) => {
+      const object = stored[index]
+      if (object === null || object === undefined) return
+      const tx = object.metadata[META_TX]
+      if (tx !== undefined && open.has(tx)) {
+        unsettled.push(key)
+        return
+      }
+      files.set(key, { sha: await gitBlobSha(object.text), text: object.text })
+    }),
+  )
+  unsettled.sort()
+  return { files, unsettled }
+}
+
+/** The branch's `data/` tree (path → blob SHA) with the pending entries applied on top, in order. */
+async function expectedTree(context: ResolvedContext, tip: string | null, pending: readonly PendingEntry[]): Promise<{ tree: Map<string, string>; gitFiles: number }> {
+  const tree = new Map<string, string>()
+  if (tip !== null) {
+    for (const entry of await context.git.lsTree(tip, { paths: ['data'] })) {
+      if (entry.type === 'blob' && entry.path.startsWith(DATA_PREFIX)) tree.set(entry.path, entry.sha)
+    }
+  }
+  const gitFiles = tree.size
+  for (const { entry } of pending) {
+    for (const file of entry.files) {
+      if (file.op === 'put') tree.set(file.path, file.sha)
+      else tree.delete(file.path)
+    }
+  }
+  return { tree, gitFiles }
+}
+
+function compareTrees(bucket: ReadonlyMap<string, BucketFile>, expected: ReadonlyMap<string, string>, skip: ReadonlySet<string>): Drift[] {
+  const drift: Drift[] = []
+  for (const [path, file] of bucket) {
+    const gitSha = expected.get(path)
+    if (gitSha === undefined) drift.push({ path, kind: 'missing-in-git', bucketSha: file.sha })
+    else if (gitSha !== file.sha) drift.push({ path, kind: 'different', bucketSha: file.sha, gitSha })
+  }
+  for (const [path, gitSha] of expected) {
+    if (!bucket.has(path) && !skip.has(path)) drift.push({ path, kind: 'missing-in-bucket', gitSha })
+  }
+  return drift.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+}
+
+/** Every record parses against the schema as the entity and id its key names, and the books rules hold. */
+function checkIntegrity(context: ResolvedContext, bucket: ReadonlyMap<string, BucketFile>): IntegrityProblem[] {
+  const problems: IntegrityProblem[] = []
+  const records: AgiRecord[] = []
+  for (const [path, file] of [...bucket].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    try {
+      const { entity, id } = parseRecordKey(context.schema, path)
+      records.push(parseRecord(file.text, context.schema, { file: path, expect: { entity, id } }).record)
+    } catch (error) {
+      problems.push({ rule: 'parse', path, message: error instanceof Error ? error.message : String(error) })
+    }
+  }
+  for (const violation of checkBooks(records, context.schema)) {
+    problems.push({ rule: violation.rule, ...(violation.key === undefined ? {} : { path: violation.key }), message: violation.message })
+  }
+  return problems
+}

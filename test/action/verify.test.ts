@@ -1,0 +1,175 @@
+import { mkdir, writeFile } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { runSync, runVerify, type EngineContext } from '../../action/engine/index.ts'
+import { serializeRecord } from '../../shared/agi/index.ts'
+import { GitStore } from '../../shared/git-store/index.ts'
+import { newId, recordKey } from '../../shared/keys.ts'
+import { FaultyObjectStore } from '../../shared/object-store/faulty-store.ts'
+import { ERP_SCHEMA } from '../../shared/schema/index.ts'
+import { startMiniflareR2, type MiniflareR2 } from '../support/miniflare-r2.ts'
+import { emptyBucket } from './support/bucket.ts'
+import { customerText, generateHistory, writePending, writeRecords } from './support/entries.ts'
+import { dataTree, history, makeRepos, type Repos } from './support/repos.ts'
+
+let r2: MiniflareR2
+let repos: Repos
+
+beforeAll(async () => {
+  r2 = await startMiniflareR2()
+})
+afterAll(async () => {
+  await r2?.dispose()
+})
+beforeEach(async () => {
+  await emptyBucket(r2.store)
+  repos = await makeRepos()
+})
+afterEach(async () => {
+  await repos.dispose()
+})
+
+function engine(overrides: Partial<EngineContext> = {}): EngineContext {
+  return { objects: r2.store, git: repos.work, branch: 'main', pushRetry: { attempts: 3, baseMs: 1, maxMs: 2 }, ...overrides }
+}
+
+/** A synced history whose records are in the bucket too: bucket and branch agree. */
+async function agreeingState(count = 20) {
+  const history = await generateHistory(count)
+  await writePending(r2.store, history.entries)
+  await writeRecords(r2.store, history.finalFiles)
+  await runSync(engine())
+  return history
+}
+
+describe('verify', () => {
+  it('finds no drift when the branch mirrors the bucket', async () => {
+    const { finalFiles } = await agreeingState()
+    const result = await runVerify(engine())
+    expect(result).toMatchObject({ drift: [], integrity: [], unsettled: [], bucketFiles: finalFiles.size, gitFiles: finalFiles.size, repaired: null })
+    expect(result.recovery).toMatchObject({ examined: 0 })
+  })
+
+  it('reports every kind of hand-made drift, and repair commits the bucket state as one commit', async () => {
+    const { finalFiles } = await agreeingState()
+    const paths = [...finalFiles.keys()].sort()
+    const [changed, removed] = paths as [string, string]
+    const id = newId()
+    const added = recordKey(ERP_SCHEMA, 'acme', 'Customer', id)
+    await r2.store.put(changed, customerText('acme', changed.slice(-40, -4), 'Changed by hand', '2026-06-25T10:00:00.000Z'))
+    await r2.store.delete(removed)
+    await r2.store.put(added, customerText('acme', id, 'Only in the bucket', '2026-06-25T10:00:00.000Z'))
+    // A file someone committed straight to the data repository.
+    const rival = await repos.clone('rival')
+    const stray = recordKey(ERP_SCHEMA, 'globex', 'Customer', newId())
+    await mkdir(dirname(join(rival.cwd, stray)), { recursive: true })
+    await writeFile(join(rival.cwd, stray), customerText('globex', stray.slice(-40, -4), 'Only in git', '2026-06-25T10:00:00.000Z'))
+    await rival.run(['add', stray])
+    await rival.run(['-c', 'user.name=Hand', '-c', 'user.email=hand@example.com', 'commit', '--quiet', '-m', 'hand edit'])
+    await rival.push('origin', 'HEAD:refs/heads/main')
+
+    const report = await runVerify(engine())
+    expect(report.drift.map((item) => [item.path, item.kind])).toEqual(
+      [
+        [changed, 'different'],
+        [removed, 'missing-in-bucket'],
+        [added, 'missing-in-git'],
+        [stray, 'missing-in-bucket'],
+      ].sort((a, b) => (a[0]! < b[0]! ? -1 : 1)),
+    )
+    expect(report.repaired).toBeNull()
+
+    const repaired = await runVerify(engine(), { repair: true })
+    expect(repaired.repaired).toMatchObject({ subject: 'reconcile: 4 files drifted', files: 4 })
+    const head = (await history(repos.origin)).at(-1)!
+    expect(head.sha).toBe(repaired.headSha)
+    expect(head.message).toMatch(/^reconcile: 4 files drifted\n/)
+    expect(head).toMatchObject({ authorName: 'accelerando-syncer', committerName: 'accelerando-syncer' })
+    const tree = await dataTree(repos.origin, head.sha)
+    expect(tree[removed]).toBeUndefined()
+    expect(tree[stray]).toBeUndefined()
+    expect(tree[added]).toBeDefined()
+
+    expect((await runVerify(engine())).drift).toEqual([])
+  })
+
+  it('counts pending entries as on their way, not as drift', async () => {
+    const { entries, finalFiles } = await generateHistory(12)
+    await writePending(r2.store, entries.slice(0, 8))
+    await runSync(engine())
+    await writePending(r2.store, entries.slice(8))
+    await writeRecords(r2.store, finalFiles)
+    const result = await runVerify(engine())
+    expect(result).toMatchObject({ drift: [], pendingEntries: 4 })
+  })
+
+  it('finishes an abandoned transaction first, and leaves one in flight out of the comparison', async () => {
+    await agreeingState(6)
+    const crashing = (now: Date) => {
+      const faulty = new FaultyObjectStore(r2.store)
+      faulty.crashAfter(2) // the intent and the record land; the entry (the commit point) does not
+      return new GitStore({ objects: faulty, schema: ERP_SCHEMA, tenant: 'acme', author: { name: 'Ada', email: 'ada@acme.example' }, now: () => now })
+    }
+    await expect(crashing(new Date(Date.now() - 3600_000)).create('Customer', { name: 'Abandoned' })).rejects.toThrow()
+    await expect(crashing(new Date()).create('Customer', { name: 'In flight' })).rejects.toThrow()
+
+    const result = await runVerify(engine())
+    expect(result.recovery).toMatchObject({ examined: 2, rolledBack: [expect.any(String)], inFlight: [expect.any(String)] })
+    expect(result.unsettled).toHaveLength(1)
+    expect(result.drift).toEqual([])
+  })
+
+  it('checks the books: unreadable records and broken accounting rules, each with its file', async () => {
+    await agreeingState(3)
+    const at = '2026-06-25T12:00:00.000Z'
+    const tenant = 'acme'
+    const record = (entity: string, fields: Record<string, unknown>) => {
+      const id = newId()
+      const text = serializeRecord({ entity, id, fields: { tenant_id: tenant, created_at: at, updated_at: at, ...fields } as never, unknown: {} }, ERP_SCHEMA)
+      return [recordKey(ERP_SCHEMA, tenant, entity, id), text, id] as const
+    }
+    const [entryKey, entryText, entryId] = record('JournalEntry', { date: '2026-06-25', memo: 'rent' })
+    const [cashKey, cashText] = record('Account', { code: '1000', name: 'Cash', type: 'asset', active: true })
+    const [rentKey, rentText] = record('Account', { code: '6000', name: 'Rent', type: 'expense', active: true })
+    const [debitKey, debitText] = record('JournalLine', { journal_entry_id: entryId, position: 1, account_code: '6000', debit: 10000n, credit: 0n })
+    const [creditKey, creditText] = record('JournalLine', { journal_entry_id: entryId, position: 2, account_code: '1000', debit: 0n, credit: 9000n })
+    const broken = recordKey(ERP_SCHEMA, tenant, 'Customer', newId())
+    await writeRecords(
+      r2.store,
+      new Map([
+        [entryKey, entryText],
+        [cashKey, cashText],
+        [rentKey, rentText],
+        [debitKey, debitText],
+        [creditKey, creditText],
+        [broken, 'RECORD Customer nonsense {\n'],
+      ]),
+    )
+    const result = await runVerify(engine())
+    expect(result.integrity).toEqual(
+      expect.arrayContaining([
+        { rule: 'parse', path: broken, message: expect.stringContaining(`${broken}:1:`) },
+        { rule: 'unbalanced_entry', path: entryKey, message: expect.stringContaining('debits 100.00 do not equal credits 90.00') },
+      ]),
+    )
+    expect(result.integrity).toHaveLength(2)
+  })
+
+  it('works in a shallow checkout without deepening it', async () => {
+    await agreeingState(8)
+    const shallow = await repos.clone('shallow', { depth: 1 })
+    const result = await runVerify(engine({ git: shallow }))
+    expect(result).toMatchObject({ drift: [], bucketFiles: result.gitFiles })
+    expect(await shallow.run(['rev-list', '--count', 'refs/remotes/origin/main'])).toBe('1\n')
+  })
+
+  it('dry-run neither recovers nor repairs', async () => {
+    await agreeingState(4)
+    const extra = recordKey(ERP_SCHEMA, 'acme', 'Customer', newId())
+    await r2.store.put(extra, customerText('acme', extra.slice(-40, -4), 'Extra', '2026-06-25T10:00:00.000Z'))
+    const head = await repos.origin.revParse('main')
+    const result = await runVerify(engine(), { repair: true, dryRun: true })
+    expect(result).toMatchObject({ recovery: null, repaired: null, drift: [{ path: extra, kind: 'missing-in-git' }] })
+    expect(await repos.origin.revParse('main')).toBe(head)
+  })
+})
