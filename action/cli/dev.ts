@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { mintToken } from '../../shared/auth/token-claims.ts'
 import { UsageError, type Command } from './command.ts'
+import { runSyncLoop } from '../engine/sync-loop.ts'
 import { ensureAuthSecret } from './dev-vars.ts'
 
 /** The project this CLI belongs to (where wrangler.jsonc is), wherever it is run from. */
@@ -122,6 +123,21 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
   }
 }
 
+/**
+ * The production sync engine in a loop, through wrangler's S3 endpoint, into `.accelerando/`: the rest of the
+ * write path (tool call → pending entry → commit) on one machine.
+ */
+async function startLocalSync(stack: DevStack): Promise<() => Promise<void>> {
+  const controller = new AbortController()
+  const loop = runSyncLoop({ projectDir: stack.projectDir, endpoint: stack.s3Endpoint, signal: controller.signal }).catch((error: unknown) => {
+    process.stderr.write(`sync loop stopped: ${error instanceof Error ? error.message : String(error)}\n`)
+  })
+  return async () => {
+    controller.abort()
+    await loop
+  }
+}
+
 function banner(stack: DevStack, notes: { dashboard: boolean; createdSecret: boolean }): string {
   const where = (path: string) => relative(stack.projectDir, path) || '.'
   const lines = [
@@ -203,12 +219,17 @@ function parsePort(text: string): number {
 export const devCommand: Command = {
   summary: 'run the Worker locally (what `npm start` runs)',
   usage:
-    'accelerando dev [--port <port>]\n' +
+    'accelerando dev [--port <port>] [--no-sync]\n' +
     'Runs wrangler dev on 127.0.0.1 (PORT or 8787), creates .dev.vars with a random AUTH_SECRET if missing, and\n' +
-    'prints a write token for tenant acme. ACCELERANDO_STATE_DIR moves the local bucket (default .wrangler/state).',
+    'prints a write token for tenant acme. ACCELERANDO_STATE_DIR moves the local bucket (default .wrangler/state).\n' +
+    'Unless --no-sync, the sync engine runs every ACCELERANDO_SYNC_INTERVAL ms (default 5000) through the local S3\n' +
+    'endpoint into .accelerando/work, pushing to the bare repository .accelerando/origin.git.',
   async run(args) {
-    const { values } = parseArgs({ args, strict: true, options: { port: { type: 'string' } } })
-    const stack = await startDevStack(values.port === undefined ? {} : { port: parsePort(values.port) })
+    const { values } = parseArgs({ args, strict: true, options: { port: { type: 'string' }, 'no-sync': { type: 'boolean' } } })
+    const stack = await startDevStack({
+      ...(values.port === undefined ? {} : { port: parsePort(values.port) }),
+      ...(values['no-sync'] === true ? {} : { onReady: startLocalSync }),
+    })
     const shutdown = () => void stack.stop()
     process.once('SIGINT', shutdown)
     process.once('SIGTERM', shutdown)

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -22,7 +22,8 @@ function freePort(): Promise<number> {
 
 /**
  * `npm start` as a newcomer runs it, in a fresh copy of the project (so neither the developer's `.dev.vars` nor
- * their local bucket is touched): the banner appears, `/health` answers, and the printed token writes.
+ * their local bucket is touched): the banner appears, `/health` answers, the printed token writes, and the sync
+ * loop turns the write into a commit in `.accelerando/origin.git`.
  */
 describe('accelerando dev (npm start)', () => {
   let dir: string
@@ -88,9 +89,27 @@ describe('accelerando dev (npm start)', () => {
     minted.stdout?.on('data', (chunk: Buffer) => (mintedOut += chunk.toString()))
     expect(await new Promise((resolve) => minted.once('exit', resolve))).toBe(0)
     const readToken = mintedOut.trim().split('\n').at(-1)!
-    const activity = await fetch(`http://127.0.0.1:${port}/activity`, { headers: { Authorization: `Bearer ${readToken}` } })
-    expect(activity.status).toBe(200)
-    expect(((await activity.json()) as { entries: unknown[] }).entries).toHaveLength(1)
+
+    // The sync loop turns the call into a commit in the local origin, and the feed shows it synced with that SHA.
+    const oid = (body.commit as unknown as { oid: string }).oid
+    let entry: { oid: string; status: string; commit_sha?: string } | undefined
+    const syncStarted = Date.now()
+    while (entry?.status !== 'synced') {
+      if (Date.now() - syncStarted > 30_000) throw new Error(`not synced within 30 s:\n${stdout}\n${stderr}`)
+      await new Promise((resolve) => setTimeout(resolve, 500))
+      const activity = await fetch(`http://127.0.0.1:${port}/activity`, { headers: { Authorization: `Bearer ${readToken}` } })
+      expect(activity.status).toBe(200)
+      const entries = ((await activity.json()) as { entries: (typeof entry & {})[] }).entries
+      expect(entries).toHaveLength(1)
+      entry = entries[0]
+    }
+    expect(entry.oid).toBe(oid)
+    const log = execFileSync('git', ['--git-dir', join(dir, '.accelerando', 'origin.git'), 'log', '-1', '--format=%H%n%an <%ae>%n%s%n%(trailers:key=Accelerando-Entry,valueonly)'], { encoding: 'utf8' }).split('\n')
+    expect(log[0]).toBe(entry.commit_sha)
+    expect(log[1]).toBe('Developer <dev@acme.localhost>')
+    expect(log[2]).toMatch(/^create Customer [0-9a-f-]{36}$/)
+    expect(log[3]).toBe(oid)
+    expect(stdout).toContain('git --git-dir .accelerando/origin.git log')
 
     child.kill('SIGTERM')
     await exited
