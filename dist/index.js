@@ -74888,6 +74888,37 @@ class transaction_Transaction {
         }
         this.#writes.set(key, { key, entity, id, kind: 'delete', record: base, expectedVersion, previous, changes: {} });
     }
+    /**
+     * Every reference a staged write sets (a `REFERENCES` field on a create, or changed by an edit) must name a
+     * record that exists for this transaction — committed, or staged by it — else 422 `unknown_reference`.
+     * Records read earlier in the transaction are not fetched again.
+     */
+    async checkReferences() {
+        const checks = [];
+        for (const write of this.#writes.values()) {
+            if (write.kind === 'delete')
+                continue;
+            const spec = this.#ctx.schema.entities.get(write.entity);
+            const set = write.kind === 'create' ? write.record.fields : write.changes;
+            for (const field of spec.fields) {
+                const id = set[field.name];
+                if (field.references === undefined || typeof id !== 'string')
+                    continue;
+                const target = field.references;
+                checks.push(this.read(target, id).then((found) => {
+                    if (found === null) {
+                        throw new DomainRuleError('unknown_reference', `${write.entity}.${field.name} names ${target} ${id}, which does not exist`, {
+                            entity: write.entity,
+                            field: field.name,
+                            references: target,
+                            id,
+                        });
+                    }
+                }));
+            }
+        }
+        await Promise.all(checks);
+    }
     /** The staged writes, in the order they were first staged. */
     get writes() {
         return [...this.#writes.values()];
@@ -75221,8 +75252,9 @@ class GitStore {
         return this.#options.schema;
     }
     /**
-     * Runs `fn` and commits every write it staged as one entry (one git commit). A lost race re-runs `fn` once
-     * on fresh state; losing again is a `ConflictError`. If `fn` throws, nothing is written.
+     * Runs `fn` and commits every write it staged as one entry (one git commit). References the writes set must
+     * exist (`unknown_reference`). A lost race re-runs `fn` once on fresh state; losing again is a `ConflictError`.
+     * If `fn` throws, nothing is written.
      */
     async transaction(message, fn, options = {}) {
         const attempts = 2;
@@ -75239,6 +75271,7 @@ class GitStore {
             });
             try {
                 const value = await fn(tx);
+                await tx.checkReferences();
                 const writes = tx.writes;
                 if (writes.length === 0)
                     return { value, commit: null, records: [], deleted: [] };

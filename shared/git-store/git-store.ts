@@ -63,8 +63,9 @@ export class GitStore {
   }
 
   /**
-   * Runs `fn` and commits every write it staged as one entry (one git commit). A lost race re-runs `fn` once
-   * on fresh state; losing again is a `ConflictError`. If `fn` throws, nothing is written.
+   * Runs `fn` and commits every write it staged as one entry (one git commit). References the writes set must
+   * exist (`unknown_reference`). A lost race re-runs `fn` once on fresh state; losing again is a `ConflictError`.
+   * If `fn` throws, nothing is written.
    */
   async transaction<T>(
     message: string | ((value: T, tx: Transaction) => string),
@@ -85,6 +86,7 @@ export class GitStore {
       })
       try {
         const value = await fn(tx)
+        await tx.checkReferences()
         const writes = tx.writes
         if (writes.length === 0) return { value, commit: null, records: [], deleted: [] }
         const { commit, versions } = await commitTransaction({

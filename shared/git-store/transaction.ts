@@ -1,6 +1,6 @@
 import type { AgiRecord, CrudOperation, EntitySpec, FieldValue, Schema } from '../agi/types.ts'
 import { validateRecord } from '../agi/index.ts'
-import { ConflictError, NotFoundError, OperationNotAllowedError, ValidationError } from '../errors.ts'
+import { ConflictError, DomainRuleError, NotFoundError, OperationNotAllowedError, ValidationError } from '../errors.ts'
 import { recordKey } from '../keys.ts'
 import type { ObjectStore, StoredObject } from '../object-store/object-store.ts'
 import { conflictMessage, confirmsRead, parseStoredRecord, readCommitted, RecordBusyError, transactionState, writerToConfirm, type Writer } from './record-io.ts'
@@ -144,6 +144,38 @@ export class Transaction {
       return
     }
     this.#writes.set(key, { key, entity, id, kind: 'delete', record: base, expectedVersion, previous, changes: {} })
+  }
+
+  /**
+   * Every reference a staged write sets (a `REFERENCES` field on a create, or changed by an edit) must name a
+   * record that exists for this transaction — committed, or staged by it — else 422 `unknown_reference`.
+   * Records read earlier in the transaction are not fetched again.
+   */
+  async checkReferences(): Promise<void> {
+    const checks: Promise<void>[] = []
+    for (const write of this.#writes.values()) {
+      if (write.kind === 'delete') continue
+      const spec = this.#ctx.schema.entities.get(write.entity) as EntitySpec
+      const set = write.kind === 'create' ? write.record.fields : write.changes
+      for (const field of spec.fields) {
+        const id = set[field.name]
+        if (field.references === undefined || typeof id !== 'string') continue
+        const target = field.references
+        checks.push(
+          this.read(target, id).then((found) => {
+            if (found === null) {
+              throw new DomainRuleError('unknown_reference', `${write.entity}.${field.name} names ${target} ${id}, which does not exist`, {
+                entity: write.entity,
+                field: field.name,
+                references: target,
+                id,
+              })
+            }
+          }),
+        )
+      }
+    }
+    await Promise.all(checks)
   }
 
   /** The staged writes, in the order they were first staged. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { parseRecord } from '../../shared/agi/index.ts'
 import { gitBlobSha } from '../../shared/blob-sha.ts'
 import { parseCommitEntry } from '../../shared/commit-entry.ts'
-import { ConflictError, CorruptObjectError, NotFoundError, OperationNotAllowedError, ValidationError } from '../../shared/errors.ts'
+import { ConflictError, CorruptObjectError, DomainRuleError, NotFoundError, OperationNotAllowedError, ValidationError } from '../../shared/errors.ts'
 import { GitStore } from '../../shared/git-store/index.ts'
 import { recordKey } from '../../shared/keys.ts'
 import type { ObjectStore } from '../../shared/object-store/object-store.ts'
@@ -263,6 +263,28 @@ export function describeGitStoreContract(name: string, makeObjects: () => Object
         return tx.create('Invoice', { customer_id: id, total: 100n })
       })
       expect(ok.records).toHaveLength(1)
+    })
+
+    it('references must name existing records, committed or staged in the same transaction', async () => {
+      const { objects, store } = await setup()
+      const missing = '0193f6c1-0000-7000-8000-0000000000aa'
+      const refused = await store.create('Invoice', { customer_id: missing, total: 100n }).catch((error: unknown) => error)
+      expect(refused).toBeInstanceOf(DomainRuleError)
+      expect((refused as DomainRuleError).code).toBe('unknown_reference')
+      const customer = await store.create('Customer', { name: 'Acme' })
+      const invoice = await store.create('Invoice', { customer_id: customer.stored.record.id, total: 100n })
+      await expect(store.edit('Invoice', invoice.stored.record.id, { customer_id: missing })).rejects.toBeInstanceOf(DomainRuleError)
+      // An edit that leaves the reference alone does not look it up again.
+      await store.edit('Invoice', invoice.stored.record.id, { status: 'sent' })
+      const staged = await store.transaction(
+        'customer and invoice together',
+        async (tx) => {
+          const fresh = tx.create('Customer', { name: 'Fresh' })
+          tx.create('Invoice', { customer_id: fresh.id, total: 5n })
+        },
+      )
+      expect(staged.records).toHaveLength(2)
+      expect((await pendingEntries(objects)).map((entry) => entry.message).filter((message) => message.startsWith('create Invoice'))).toHaveLength(1)
     })
 
     it('lists with field equality and a cursor, without a GET per record', async () => {

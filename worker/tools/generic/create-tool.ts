@@ -2,7 +2,6 @@ import type { EntitySpec, Schema } from '../../../shared/agi/types.ts'
 import { defineTool, type ToolDefinition } from '../tool.ts'
 import { commitResponse, recordResponse } from '../record-response.ts'
 import { coerceFields } from './coerce.ts'
-import { assertReferencesExist } from './references.ts'
 import { genericToolName, type EntityNames } from './entity-names.ts'
 import { createFieldsInput } from './field-inputs.ts'
 
@@ -20,7 +19,6 @@ export function createTool(schema: Schema, spec: EntitySpec, names: EntityNames)
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
     handler: async (args, { store }) => {
       const { fields } = coerceFields(spec, args, 'create')
-      await assertReferencesExist(store, spec, fields)
       const { stored, commit } = await store.create(spec.name, fields)
       return { [names.singular]: recordResponse(schema, stored), commit: commitResponse(commit) }
     },

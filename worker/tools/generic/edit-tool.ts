@@ -5,7 +5,6 @@ import { commitResponse, recordResponse } from '../record-response.ts'
 import { coerceFields } from './coerce.ts'
 import { genericToolName, type EntityNames } from './entity-names.ts'
 import { idInput, patchFieldsInput, tenantIdInput } from './field-inputs.ts'
-import { assertReferencesExist } from './references.ts'
 
 export const expectedVersionInput = z.string().min(1).describe('the version you read; a stale one is refused with 409').optional()
 
@@ -30,7 +29,6 @@ export function editTool(schema: Schema, spec: EntitySpec, names: EntityNames): 
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
     handler: async (args, { store }) => {
       const { fields, unset } = coerceFields(spec, args.patch, 'patch', ['patch'])
-      await assertReferencesExist(store, spec, fields)
       const { stored, commit } = await store.edit(spec.name, args.id, fields, { expectedVersion: args.expected_version, unset })
       return { [names.singular]: recordResponse(schema, stored), commit: commitResponse(commit) }
     },
