@@ -75,15 +75,31 @@ function classify(error: unknown, requestId: string): Mapped {
   return { status: 500, code: 'internal', message: `internal error (request ${requestId})`, details: { request_id: requestId }, log: true }
 }
 
-/** `app.onError`: every thrown error becomes the envelope here, and only here. */
-export function errorResponse(error: unknown, c: Context<AppEnv>): Response {
-  const requestId = c.get('requestId') ?? crypto.randomUUID()
+/** An error as the envelope and the HTTP status and headers it answers with. */
+export interface ErrorEnvelope {
+  status: ContentfulStatusCode
+  body: ErrorBody
+  headers: Record<string, string>
+}
+
+/**
+ * Every thrown error becomes the envelope here, and only here: HTTP routes answer with it (`errorResponse`), and
+ * MCP carries the same body inside a tool result. `context` names the failed operation in the log line.
+ */
+export function errorEnvelope(error: unknown, requestId: string, context: string): ErrorEnvelope {
   const mapped = classify(error, requestId)
-  if (mapped.log) console.error(`request ${requestId} failed: ${c.req.method} ${new URL(c.req.url).pathname}`, error)
-  for (const [name, value] of Object.entries(mapped.headers ?? {})) c.header(name, value)
+  if (mapped.log) console.error(`request ${requestId} failed: ${context}`, error)
   const body: ErrorBody = { error: { code: mapped.code, message: mapped.message } }
   if (mapped.details !== undefined) body.error.details = mapped.details
-  return c.json(body, mapped.status)
+  return { status: mapped.status, body, headers: mapped.headers ?? {} }
+}
+
+/** `app.onError`: the envelope as an HTTP answer. */
+export function errorResponse(error: unknown, c: Context<AppEnv>): Response {
+  const requestId = c.get('requestId') ?? crypto.randomUUID()
+  const envelope = errorEnvelope(error, requestId, `${c.req.method} ${new URL(c.req.url).pathname}`)
+  for (const [name, value] of Object.entries(envelope.headers)) c.header(name, value)
+  return c.json(envelope.body, envelope.status)
 }
 
 /** `app.notFound`: unknown routes answer with the same envelope. */

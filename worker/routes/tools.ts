@@ -1,18 +1,14 @@
 import { Hono } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { bearerAuth } from '../auth/bearer-auth.ts'
 import type { AppEnv } from '../env.ts'
+import { limitBody } from '../http/body-limit.ts'
 import { deferAfterAnswer } from '../http/defer.ts'
-import { TooLargeError } from '../http/http-errors.ts'
 import { readJsonBody } from '../http/json-body.ts'
 import { findTool } from '../tools/catalogue.ts'
 import { invokeTool } from '../tools/invoke-tool.ts'
 import type { ToolDefinition } from '../tools/tool.ts'
 import { parseListingFormat, toolListing } from '../tools/tool-listing.ts'
-
-/** Tool arguments are small JSON documents; anything bigger is refused while it streams in. */
-export const MAX_BODY_BYTES = 256 * 1024
 
 /**
  * `GET /tools` lists the catalogue (no token needed: it is documentation); `POST /tools/<name>` runs one tool
@@ -26,12 +22,7 @@ export function toolRoutes(tools: readonly ToolDefinition[]): Hono<AppEnv> {
   routes.post(
     '/:name',
     bearerAuth(),
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new TooLargeError(`the request body is over ${MAX_BODY_BYTES / 1024} KiB`)
-      },
-    }),
+    limitBody(),
     async (c) => {
       const tool = findTool(c.req.param('name'))
       const answer = await invokeTool({

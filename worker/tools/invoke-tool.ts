@@ -14,14 +14,15 @@ export interface ToolCall {
   objects: ObjectStore
   /** Work that may finish after the answer (`ctx.waitUntil`). */
   defer?: (work: Promise<unknown>) => void
-  /** The `Idempotency-Key` header; honoured on write tools. */
+  /** The `Idempotency-Key` header (or its MCP `_meta` counterpart); honoured on write tools. */
   idempotencyKey?: string
 }
 
 /**
- * Runs one tool call the same way for every transport (HTTP now, MCP later): authorize against the token,
- * confine the arguments to its tenant, validate them with the tool's schema, then run the handler against a
- * store bound to the tenant with the caller as commit author. Failures are thrown as `AccelerandoError`s.
+ * Runs one tool call the same way for every transport (`POST /tools/<name>` and MCP's `tools/call`): authorize
+ * against the token, confine the arguments to its tenant, validate them with the tool's schema, then run the
+ * handler against a store bound to the tenant with the caller as commit author. Failures are thrown as
+ * `AccelerandoError`s.
  */
 export async function invokeTool(call: ToolCall): Promise<ToolAnswer & { replayed: boolean }> {
   const { tool, caller } = call

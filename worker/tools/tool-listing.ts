@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { ValidationError } from '../../shared/errors.ts'
-import type { ToolDefinition } from './tool.ts'
+import type { ToolAnnotations, ToolDefinition } from './tool.ts'
 
 /** The shapes `GET /tools` answers in: ours, and the ones OpenAI, Anthropic and MCP clients take as they are. */
 export const LISTING_FORMATS = ['native', 'openai', 'anthropic', 'mcp'] as const
@@ -50,14 +50,33 @@ export function toolListing(tools: readonly ToolDefinition[], format: ListingFor
     case 'anthropic':
       return tools.map((tool) => ({ name: tool.name, description: tool.description, input_schema: inputJsonSchema(tool) }))
     case 'mcp':
+      return mcpToolList(tools)
+  }
+}
+
+/** A tool as MCP's `tools/list` describes it. */
+export interface McpTool {
+  name: string
+  title: string
+  description: string
+  inputSchema: { type: 'object'; [keyword: string]: unknown }
+  annotations: ToolAnnotations
+}
+
+/** The MCP listing: what `GET /tools?format=mcp` and the MCP endpoint's `tools/list` both answer. */
+export function mcpToolList(tools: readonly ToolDefinition[]): { tools: McpTool[] } {
+  return {
+    tools: tools.map((tool) => {
+      const schema = inputJsonSchema(tool)
+      // MCP only admits object schemas for tool input; every tool takes named arguments, so this is a declaration bug.
+      if (schema.type !== 'object') throw new Error(`tool ${tool.name} must take an object, not ${JSON.stringify(schema.type)}`)
       return {
-        tools: tools.map((tool) => ({
-          name: tool.name,
-          title: tool.title,
-          description: tool.description,
-          inputSchema: inputJsonSchema(tool),
-          annotations: tool.annotations,
-        })),
+        name: tool.name,
+        title: tool.title,
+        description: tool.description,
+        inputSchema: schema as McpTool['inputSchema'],
+        annotations: tool.annotations,
       }
+    }),
   }
 }
