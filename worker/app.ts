@@ -1,11 +1,13 @@
 import { Hono } from 'hono'
 import { requestId } from 'hono/request-id'
 import type { AppEnv, ObjectStoreFactory } from './env.ts'
+import { dashboardRoutes } from './dashboard/routes.ts'
 import { errorResponse, routeNotFound } from './http/error-envelope.ts'
 import { R2ObjectStore } from './r2-object-store.ts'
 import { activityRoutes } from './routes/activity.ts'
 import { dataRoutes } from './routes/data.ts'
 import { healthRoutes } from './routes/health.ts'
+import { mcpRoutes } from './routes/mcp.ts'
 import { toolRoutes } from './routes/tools.ts'
 import { TOOLS } from './tools/catalogue.ts'
 
@@ -31,8 +33,10 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
   })
   app.route('/health', healthRoutes())
   app.route('/tools', toolRoutes(TOOLS))
+  app.route('/mcp', mcpRoutes(TOOLS))
   app.route('/activity', activityRoutes())
   app.route('/data', dataRoutes())
+  app.route('/', dashboardRoutes())
   app.onError(errorResponse)
   app.notFound(routeNotFound)
   return app

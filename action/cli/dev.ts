@@ -61,6 +61,13 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
 
   const { secret, created } = ensureAuthSecret(join(projectDir, '.dev.vars'))
   const url = `http://127.0.0.1:${port}`
+  // Minted before wrangler starts so the Worker can hand it to the dashboard (`GET /dev/token`, loopback only).
+  // A variable given on the command line lives only as long as this process, unlike a line in .dev.vars.
+  const token = await mintToken(
+    { sub: 'dev', name: 'Developer', email: 'dev@acme.localhost', tenant: 'acme', scope: 'write' },
+    secret,
+    { expiresInSeconds: TOKEN_DAYS * 86_400 },
+  )
   const wranglerBin = resolveWranglerBin(projectDir)
   const log = createWriteStream(join(logDir, 'wrangler-dev.log'), { flags: 'a' })
   const child = spawn(
@@ -73,6 +80,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       '--persist-to', stateDir,
       '--show-interactive-dev-session=false',
       '--test-scheduled',
+      '--var', `DEV_TOKEN:${token}`,
     ],
     {
       cwd: projectDir,
@@ -105,11 +113,6 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
 
   try {
     await waitForHealth(url, exited, () => recent)
-    const token = await mintToken(
-      { sub: 'dev', name: 'Developer', email: 'dev@acme.localhost', tenant: 'acme', scope: 'write' },
-      secret,
-      { expiresInSeconds: TOKEN_DAYS * 86_400 },
-    )
     const stack: DevStack = { url, s3Endpoint: `${url}/cdn-cgi/local/r2/s3`, token, projectDir, stateDir, logDir, stop, exited }
     const dashboard = await fetch(`${url}/`).then((response) => response.ok, () => false)
     print(banner(stack, { dashboard, createdSecret: created }))
@@ -145,8 +148,9 @@ function banner(stack: DevStack, notes: { dashboard: boolean; createdSecret: boo
     'Accelerando is running locally (wrangler dev, offline).',
     '',
     `  Worker      ${stack.url}`,
-    ...(notes.dashboard ? [`  Dashboard   ${stack.url}/`] : []),
+    ...(notes.dashboard ? [`  Dashboard   ${stack.url}/  (signs in with the token below)`] : []),
     `  Tools       ${stack.url}/tools`,
+    `  MCP         ${stack.url}/mcp`,
     `  Activity    ${stack.url}/activity`,
     `  R2 over S3  ${stack.s3Endpoint}`,
     `  Bucket      ${where(stack.stateDir)}`,

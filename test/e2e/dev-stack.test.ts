@@ -1,24 +1,8 @@
 import { execFileSync, spawn } from 'node:child_process'
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
-import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-const TOKEN_LINE = /^\s+(eyJ[\w-]+\.[\w-]+\.[\w-]+)\s*$/m
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))))
-    })
-  })
-}
+import { startDevProcess, type DevProcess } from './support/dev-stack.ts'
 
 /**
  * `npm start` as a newcomer runs it, in a fresh copy of the project (so neither the developer's `.dev.vars` nor
@@ -26,50 +10,28 @@ function freePort(): Promise<number> {
  * loop turns the write into a commit in `.accelerando/origin.git`.
  */
 describe('accelerando dev (npm start)', () => {
-  let dir: string
-  let port: number
-  let child: ReturnType<typeof spawn>
-  let stdout = ''
-  let stderr = ''
-  let exited: Promise<number | null>
+  let stack: DevProcess
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'accelerando-dev-'))
-    for (const entry of ['package.json', 'wrangler.jsonc', 'worker', 'shared', 'action']) cpSync(join(ROOT, entry), join(dir, entry), { recursive: true })
-    symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir')
-    port = await freePort()
-    child = spawn(process.execPath, ['action/cli/main.ts', 'dev'], { cwd: dir, env: { ...process.env, PORT: String(port), AUTH_SECRET: '' }, stdio: ['ignore', 'pipe', 'pipe'] })
-    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
-    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-    exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)))
+    stack = await startDevProcess()
   })
 
   afterAll(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM')
-      await exited
-    }
-    rmSync(dir, { recursive: true, force: true })
+    await stack.dispose()
   })
 
   it('comes up within 60 s with a working token, and stops on SIGTERM', async () => {
-    const started = Date.now()
-    while (!TOKEN_LINE.test(stdout)) {
-      if (child.exitCode !== null) throw new Error(`accelerando dev exited early:\n${stdout}\n${stderr}`)
-      if (Date.now() - started > 60_000) throw new Error(`no banner within 60 s:\n${stdout}\n${stderr}`)
-      await new Promise((resolve) => setTimeout(resolve, 200))
-    }
-    expect(stdout).toContain(`http://127.0.0.1:${port}`)
-    expect(stdout).toContain('Created .dev.vars with a new AUTH_SECRET.')
-    expect(readFileSync(join(dir, '.dev.vars'), 'utf8')).toMatch(/^AUTH_SECRET=[\w-]{43}$/m)
-    expect(existsSync(join(dir, '.wrangler', 'state'))).toBe(true)
-    const token = TOKEN_LINE.exec(stdout)![1]!
+    const token = await stack.ready(60_000)
+    expect(stack.stdout()).toContain(`http://127.0.0.1:${stack.port}`)
+    expect(stack.stdout()).toContain('Created .dev.vars with a new AUTH_SECRET.')
+    expect(readFileSync(join(stack.dir, '.dev.vars'), 'utf8')).toMatch(/^AUTH_SECRET=[\w-]{43}$/m)
+    expect(existsSync(join(stack.dir, '.wrangler', 'state'))).toBe(true)
 
-    const health = await fetch(`http://127.0.0.1:${port}/health`)
+    const health = await fetch(`http://127.0.0.1:${stack.port}/health`)
     expect(health.status).toBe(200)
     expect(await health.json()).toMatchObject({ ok: true })
 
-    const created = await fetch(`http://127.0.0.1:${port}/tools/create_customer`, {
+    const created = await fetch(`http://127.0.0.1:${stack.port}/tools/create_customer`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
       body: JSON.stringify({ name: 'Ada Lovelace' }),
@@ -81,7 +43,7 @@ describe('accelerando dev (npm start)', () => {
 
     // The token command signs with the same .dev.vars secret.
     const minted = spawn(process.execPath, ['action/cli/main.ts', 'token', '--tenant', 'acme', '--name', 'Reader', '--email', 'r@acme.example', '--scope', 'read'], {
-      cwd: dir,
+      cwd: stack.dir,
       env: { ...process.env, AUTH_SECRET: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
@@ -95,24 +57,23 @@ describe('accelerando dev (npm start)', () => {
     let entry: { oid: string; status: string; commit_sha?: string } | undefined
     const syncStarted = Date.now()
     while (entry?.status !== 'synced') {
-      if (Date.now() - syncStarted > 30_000) throw new Error(`not synced within 30 s:\n${stdout}\n${stderr}`)
+      if (Date.now() - syncStarted > 30_000) throw new Error(`not synced within 30 s:\n${stack.stdout()}\n${stack.stderr()}`)
       await new Promise((resolve) => setTimeout(resolve, 500))
-      const activity = await fetch(`http://127.0.0.1:${port}/activity`, { headers: { Authorization: `Bearer ${readToken}` } })
+      const activity = await fetch(`http://127.0.0.1:${stack.port}/activity`, { headers: { Authorization: `Bearer ${readToken}` } })
       expect(activity.status).toBe(200)
       const entries = ((await activity.json()) as { entries: (typeof entry & {})[] }).entries
       expect(entries).toHaveLength(1)
       entry = entries[0]
     }
     expect(entry.oid).toBe(oid)
-    const log = execFileSync('git', ['--git-dir', join(dir, '.accelerando', 'origin.git'), 'log', '-1', '--format=%H%n%an <%ae>%n%s%n%(trailers:key=Accelerando-Entry,valueonly)'], { encoding: 'utf8' }).split('\n')
+    const log = execFileSync('git', ['--git-dir', join(stack.dir, '.accelerando', 'origin.git'), 'log', '-1', '--format=%H%n%an <%ae>%n%s%n%(trailers:key=Accelerando-Entry,valueonly)'], { encoding: 'utf8' }).split('\n')
     expect(log[0]).toBe(entry.commit_sha)
     expect(log[1]).toBe('Developer <dev@acme.localhost>')
     expect(log[2]).toMatch(/^create Customer [0-9a-f-]{36}$/)
     expect(log[3]).toBe(oid)
-    expect(stdout).toContain('git --git-dir .accelerando/origin.git log')
+    expect(stack.stdout()).toContain('git --git-dir .accelerando/origin.git log')
 
-    child.kill('SIGTERM')
-    await exited
-    await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow()
+    await stack.stop()
+    await expect(fetch(`http://127.0.0.1:${stack.port}/health`)).rejects.toThrow()
   }, 90_000)
 })
