@@ -8,7 +8,7 @@ export default defineConfig({
       {
         test: {
           name: 'node',
-          include: ['test/unit/**/*.test.ts', 'test/action/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+          include: ['test/unit/**/*.test.ts', 'test/action/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/invariants/node/**/*.test.ts'],
           environment: 'node',
           testTimeout: 60_000,
         },
@@ -24,7 +24,7 @@ export default defineConfig({
         ],
         test: {
           name: 'workerd',
-          include: ['test/worker/**/*.test.ts'],
+          include: ['test/worker/**/*.test.ts', 'test/invariants/workerd/**/*.test.ts'],
           testTimeout: 60_000,
         },
       },

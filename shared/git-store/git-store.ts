@@ -1,5 +1,5 @@
 import type { AgiRecord, FieldValue, Schema } from '../agi/types.ts'
-import { ConflictError, OperationNotAllowedError, ValidationError } from '../errors.ts'
+import { ConflictError, DomainRuleError, OperationNotAllowedError, ValidationError } from '../errors.ts'
 import { entityPrefix, INTENTS_PREFIX, newId, parseRecordKey, recordKey } from '../keys.ts'
 import { decodeMetadataText } from '../metadata-text.ts'
 import type { StoredObject } from '../object-store/object-store.ts'
@@ -131,6 +131,10 @@ export class GitStore {
    */
   async list(entity: string, options: ListOptions = {}): Promise<{ records: StoredRecord[]; cursor?: string }> {
     this.#allow(entity, 'list')
+    return this.#list(entity, options)
+  }
+
+  async #list(entity: string, options: ListOptions): Promise<{ records: StoredRecord[]; cursor?: string }> {
     const { objects, schema, tenant } = this.#options
     const limit = Math.min(Math.max(options.limit ?? LIST_DEFAULT_LIMIT, 1), LIST_MAX_LIMIT)
     const prefix = entityPrefix(schema, tenant, entity)
@@ -191,7 +195,7 @@ export class GitStore {
         changed = Object.fromEntries(Object.entries(patch).filter(([name, value]) => !sameValue(current.fields[name], value)))
         unset = (options.unset ?? []).filter((name) => current.fields[name] !== undefined)
         if (Object.keys(changed).length === 0 && unset.length === 0) {
-          if (options.expectedVersion !== undefined) await tx.edit(entity, id, {}, { expectedVersion: options.expectedVersion })
+          if (options.expectedVersion !== undefined) await tx.assertVersion(entity, id, options.expectedVersion)
           return current
         }
         return tx.edit(entity, id, changed, { expectedVersion: options.expectedVersion, unset })
@@ -205,9 +209,36 @@ export class GitStore {
     return { stored: result.records[0] as StoredRecord, commit: result.commit }
   }
 
+  /** Deletes a record; one that another record names through a `REFERENCES` field is refused (422 `referenced`). */
   async delete(entity: string, id: string, options: { expectedVersion?: string } = {}): Promise<{ commit: CommitRef }> {
+    await this.#assertUnreferenced(entity, id)
     const result = await this.transaction(deleteMessage(entity, id), (tx) => tx.delete(entity, id, options))
     return { commit: result.commit as CommitRef }
+  }
+
+  /**
+   * Deleting a record that others still name (a customer with invoices) would leave their references pointing
+   * at nothing. Every field that REFERENCES the entity is searched, one filtered list page at a time.
+   */
+  async #assertUnreferenced(entity: string, id: string): Promise<void> {
+    for (const spec of this.#options.schema.entities.values()) {
+      for (const field of spec.fields) {
+        if (field.references !== entity) continue
+        let cursor: string | undefined
+        do {
+          const page = await this.#list(spec.name, { where: { [field.name]: id }, limit: 1, cursor })
+          const referrer = page.records.find((stored) => stored.record.entity !== entity || stored.record.id !== id)
+          if (referrer !== undefined) {
+            throw new DomainRuleError(
+              'referenced',
+              `${entity} ${id.slice(0, 8)} is referenced by ${spec.name} ${referrer.record.id.slice(0, 8)} (${field.name}) and cannot be deleted.`,
+              { entity: spec.name, id: referrer.record.id, field: field.name },
+            )
+          }
+          cursor = page.cursor
+        } while (cursor !== undefined)
+      }
+    }
   }
 
   #allow(entity: string, operation: 'read' | 'list'): void {

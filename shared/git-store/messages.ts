@@ -30,10 +30,16 @@ export function editMessage(entity: string, id: string, changes: Record<string, 
   return plain.length <= SUBJECT_MAX ? plain : `${head}: ${names.length} fields`
 }
 
+/**
+ * Characters a subject line must not carry: line breaks and other controls (NUL among them, which git refuses) and
+ * lone surrogates (no UTF-8 form). The commit entry's contract rejects such a message, so the value is not shown.
+ */
+const NOT_FOR_SUBJECTS = /[\p{Cc}\p{Cs}\p{Zl}\p{Zp}]/u
+
 /** A short one-line rendering of a scalar, or null when it would not read well in a subject line. */
 function showValue(value: FieldValue | undefined): string | null {
   if (typeof value === 'bigint') return formatMoney(value)
   if (typeof value === 'number' || typeof value === 'boolean') return String(value)
-  if (typeof value === 'string' && value.length <= VALUE_MAX && !/[\n\r\t]/.test(value)) return value
+  if (typeof value === 'string' && value.length <= VALUE_MAX && !NOT_FOR_SUBJECTS.test(value)) return value
   return null
 }

@@ -135,6 +135,15 @@ export class Transaction {
     return record
   }
 
+  /**
+   * Checks that a record is still at `expectedVersion` without writing it: an edit that changes nothing still
+   * honours the version its caller read (a stale one is a `ConflictError`), and commits nothing.
+   */
+  async assertVersion(entity: string, id: string, expectedVersion: string): Promise<void> {
+    this.#spec(entity, 'edit')
+    await this.#baseForWrite(entity, id, expectedVersion)
+  }
+
   /** Stages a delete (only where the entity's CRUD clause allows it). */
   async delete(entity: string, id: string, options: { expectedVersion?: string } = {}): Promise<void> {
     this.#spec(entity, 'delete')

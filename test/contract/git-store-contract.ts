@@ -219,6 +219,29 @@ export function describeGitStoreContract(name: string, makeObjects: () => Object
       await expect(store.delete('Customer', stored.record.id)).rejects.toBeInstanceOf(NotFoundError)
     })
 
+    it('refuses to delete a record another one references (422 referenced), and writes nothing', async () => {
+      const { objects, store } = await setup()
+      const { stored: customer } = await store.create('Customer', { name: 'Billed' })
+      await store.transaction('invoice', async (tx) => tx.create('Invoice', { customer_id: customer.record.id, total: 100n }), { enforceCrud: false })
+      const entries = await pendingEntries(objects)
+      const refused = await store.delete('Customer', customer.record.id).catch((error: unknown) => error)
+      expect(refused).toBeInstanceOf(DomainRuleError)
+      expect((refused as DomainRuleError).code).toBe('referenced')
+      expect(await store.read('Customer', customer.record.id)).not.toBeNull()
+      expect(await pendingEntries(objects)).toHaveLength(entries.length)
+    })
+
+    it('a no-op edit with the current version commits nothing; with a stale one it is a conflict', async () => {
+      const { objects, store } = await setup()
+      const { stored } = await store.create('Customer', { name: 'Same' })
+      const same = await store.edit('Customer', stored.record.id, { name: 'Same' }, { expectedVersion: stored.version })
+      expect(same.commit).toBeNull()
+      expect(same.stored.version).toBe(stored.version)
+      expect(await pendingEntries(objects)).toHaveLength(1)
+      await store.edit('Customer', stored.record.id, { notes: 'changed' })
+      await expect(store.edit('Customer', stored.record.id, { name: 'Same' }, { expectedVersion: stored.version })).rejects.toBeInstanceOf(ConflictError)
+    })
+
     it('a record still in an open transaction is invisible to readers and blocks writers', async () => {
       const { objects, store, rival } = await setup()
       const { stored } = await store.create('Customer', { name: 'Before' })

@@ -1,5 +1,6 @@
 import { reset } from 'cloudflare:test'
-import { afterEach, describe, expect, it } from 'vitest'
+import { env } from 'cloudflare:workers'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { GitStore } from '../../shared/git-store/index.ts'
 import { FaultyObjectStore } from '../../shared/object-store/faulty-store.ts'
 import { ERP_SCHEMA } from '../../shared/schema/index.ts'
@@ -21,6 +22,18 @@ describe('GET /data/<tenant>/<Entity>/<id>.agi', () => {
     expect(await response.text()).toBe(await textAt(path.slice(1)))
     const again = await get(path, { headers: { 'If-None-Match': `"${customer.version}"` } })
     expect(again.status).toBe(304)
+  })
+
+  it('answers 500 corrupt_record for stored bytes that are not the record, an empty file included', async () => {
+    const id = '0193f6c2-8e1a-7c3d-9b2e-41f0a6d2c001'
+    for (const text of ['', 'RECORD Customer 0193f6c2 {', `RECORD Vendor ${id} {\n}\n`]) {
+      await env.BUCKET.put(`data/acme/Customer/${id}.agi`, text)
+      const logged = vi.spyOn(console, 'error').mockImplementation(() => {})
+      const response = await get(`/data/acme/Customer/${id}.agi`)
+      logged.mockRestore()
+      expect(response.status, JSON.stringify(text)).toBe(500)
+      expect(((await response.json()) as any).error).toMatchObject({ code: 'corrupt_record', details: { key: `data/acme/Customer/${id}.agi` } })
+    }
   })
 
   it('answers 404 for a record that does not exist', async () => {

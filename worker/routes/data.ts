@@ -1,6 +1,7 @@
 import { Hono } from 'hono'
 import { NotFoundError } from '../../shared/errors.ts'
 import { readCommitted } from '../../shared/git-store/index.ts'
+import { parseStoredRecord } from '../../shared/git-store/record-io.ts'
 import { recordKey } from '../../shared/keys.ts'
 import { ERP_SCHEMA } from '../../shared/schema/index.ts'
 import { bearerAuth } from '../auth/bearer-auth.ts'
@@ -21,6 +22,9 @@ export function dataRoutes(): Hono<AppEnv> {
     const key = recordKey(ERP_SCHEMA, tenant, entity, file.slice(0, -'.agi'.length))
     const object = await readCommitted(c.get('objects'), key, tenant, () => Date.now(), { forWrite: false })
     if (object === null) throw new NotFoundError(`${entity} ${file.slice(0, -'.agi'.length)} does not exist`)
+    // Served only if it is the record the path names: corrupt bytes (an empty file, a truncated one) are a
+    // `corrupt_record` error, never a 200 that shows nothing.
+    parseStoredRecord(ERP_SCHEMA, object, { entity, id: file.slice(0, -'.agi'.length) })
     const etag = `"${object.version}"`
     c.header('ETag', etag)
     c.header('Cache-Control', 'private, no-cache')

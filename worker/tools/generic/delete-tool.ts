@@ -12,7 +12,8 @@ export function deleteTool(spec: EntitySpec, names: EntityNames): ToolDefinition
     title: `Delete ${names.words}`,
     description:
       `Delete a ${names.words}. The deletion is a commit of its own, so git history keeps the record. ` +
-      'With `expected_version` it is refused (409) if the record changed since that version. ' +
+      'With `expected_version` it is refused (409) if the record changed since that version; a record that other records ' +
+      'refer to (a customer with invoices) is refused with 422 `referenced`. ' +
       `Answers { deleted: { entity: "${spec.name}", id }, commit }.`,
     input: z.strictObject({ id: idInput, expected_version: expectedVersionInput, tenant_id: tenantIdInput }),
     access: 'write',
