@@ -12,7 +12,11 @@ export interface Identity {
   email: string
 }
 
-export type FastImportFile = { path: string; content: string } | { path: string; delete: true }
+/**
+ * A file to write (`content`), a path to delete, or a whole directory set to an existing tree object
+ * (`tree`, a full SHA): how the parallel import puts together trees built by other processes.
+ */
+export type FastImportFile = { path: string; content: string } | { path: string; delete: true } | { path: string; tree: string }
 
 export interface FastImportCommit {
   author: Identity
@@ -42,7 +46,15 @@ export interface FastImportOptions {
    * commits are being rebuilt on a new parent). Without it git refuses and the import fails.
    */
   force?: boolean
+  /**
+   * Build the trees in up to this many fast-import processes at once (see `PARALLEL_MIN_COMMITS`);
+   * the commits are the same, SHA for SHA, as one process writes. 1 (the default) is one process.
+   */
+  parallel?: number
 }
+
+/** Below this many commits one process is quicker than splitting the work. */
+export const PARALLEL_MIN_COMMITS = 200
 
 /**
  * Imports `commits` as a chain on top of `parent` and moves `ref` to the last one.
@@ -59,6 +71,15 @@ export interface FastImportOptions {
  */
 export async function fastImport(git: Git, options: FastImportOptions): Promise<string[]> {
   if (options.commits.length === 0) return []
+  const parallel = options.parallel ?? 1
+  if (parallel > 1 && options.commits.length >= PARALLEL_MIN_COMMITS) {
+    const plan = planPartitions(options.commits, parallel)
+    if (plan !== null) return importInParallel(git, options, plan)
+  }
+  return importOnce(git, options)
+}
+
+async function importOnce(git: Git, options: FastImportOptions): Promise<string[]> {
   const { stream, marks } = buildFastImportStream(options)
   // check-ref-format is git's own rule for ref names; anything it accepts is safe on a command line of the stream.
   await git.run(['check-ref-format', options.ref])
@@ -81,16 +102,130 @@ export async function fastImport(git: Git, options: FastImportOptions): Promise<
 }
 
 /**
+ * Where the time of an import goes: every commit writes a new version of each directory it touches,
+ * and a directory of thousands of records is a tree of hundreds of KB, serialized, hashed and
+ * deltified by one fast-import process, commit after commit. The directories under different
+ * top-level pairs (`data/<tenant>`) change independently, so their histories can be built side by
+ * side: one fast-import per group of partitions builds a chain of commits carrying only that group's
+ * files (and so every version of those directories), then a last fast-import writes the real commits,
+ * setting each touched `data/<tenant>` to the tree its group built at that point. Trees and commits
+ * are content-addressed, so the result is byte for byte what one process writes; the partial chains
+ * are left unreferenced.
+ */
+interface PartitionPlan {
+  /** Partition (`data/acme`) → group. */
+  groupOf: Map<string, number>
+  groups: number
+}
+
+/** The first two components of a path with at least three (`data/acme` for `data/acme/Customer/x.agi`). */
+function partitionOf(path: string): string | null {
+  const first = path.indexOf('/')
+  const second = first < 0 ? -1 : path.indexOf('/', first + 1)
+  return second < 0 ? null : path.slice(0, second)
+}
+
+/** Groups of partitions balanced by files, or null when the commits cannot be split (one partition, or a file elsewhere). */
+function planPartitions(commits: readonly FastImportCommit[], parallel: number): PartitionPlan | null {
+  const files = new Map<string, number>()
+  for (const commit of commits) {
+    for (const file of commit.files) {
+      const partition = partitionOf(file.path)
+      if (partition === null || 'tree' in file) return null
+      files.set(partition, (files.get(partition) ?? 0) + 1)
+    }
+  }
+  const groups = Math.min(parallel, files.size)
+  if (groups < 2) return null
+  const load = new Array<number>(groups).fill(0)
+  const groupOf = new Map<string, number>()
+  for (const [partition, count] of [...files].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))) {
+    const lightest = load.indexOf(Math.min(...load))
+    groupOf.set(partition, lightest)
+    load[lightest] = (load[lightest] as number) + count
+  }
+  return { groupOf, groups }
+}
+
+async function importInParallel(git: Git, options: FastImportOptions, plan: PartitionPlan): Promise<string[]> {
+  const partitionsOf = options.commits.map((commit) => [...new Set(commit.files.map((file) => partitionOf(file.path) as string))].sort())
+  // Validated (paths, identities, dates, ref, parent) before any git runs, as for one process.
+  const marks = checkImport(options)
+  await git.run(['check-ref-format', options.ref])
+
+  const refs = Array.from({ length: plan.groups }, (_, group) => `${options.ref}-tree-${group}`)
+  try {
+    return await assemble(git, options, plan, partitionsOf, marks, refs)
+  } finally {
+    // The partial chains are scaffolding: unreferenced once the real commits exist (or the import failed).
+    for (const ref of refs) await git.run(['update-ref', '-d', ref])
+  }
+}
+
+async function assemble(git: Git, options: FastImportOptions, plan: PartitionPlan, partitionsOf: string[][], marks: number[], refs: string[]): Promise<string[]> {
+  const { commits } = options
+  // 1. One chain per group, each commit carrying only that group's files. Every process is waited
+  // for, even when one fails, so none is left writing after the import returned.
+  const settled = await Promise.allSettled(
+    refs.map(async (ref, group) => {
+      const indices: number[] = []
+      const partial: FastImportCommit[] = []
+      commits.forEach((commit, index) => {
+        const files = commit.files.filter((file) => plan.groupOf.get(partitionOf(file.path) as string) === group)
+        if (files.length === 0) return
+        indices.push(index)
+        partial.push({ author: commit.author, authorDate: commit.authorDate, committer: commit.committer, committerDate: commit.committerDate, message: 'partial tree', files })
+      })
+      const shas = partial.length === 0 ? [] : await importOnce(git, { ref, parent: options.parent, commits: partial, force: true })
+      return { indices, shas }
+    }),
+  )
+  const chains = settled.map((outcome) => {
+    if (outcome.status === 'rejected') throw outcome.reason
+    return outcome.value
+  })
+
+  // 2. The tree each touched partition has after each commit (missing: the commit emptied it).
+  const queries: { index: number; partition: string }[] = []
+  const lines: string[] = []
+  chains.forEach((chain, group) => {
+    chain.indices.forEach((index, position) => {
+      for (const partition of partitionsOf[index] as string[]) {
+        if (plan.groupOf.get(partition) !== group) continue
+        queries.push({ index, partition })
+        lines.push(`${chain.shas[position]}:${partition}`)
+      }
+    })
+  })
+  const answers = (await git.run(['cat-file', '--batch-check=%(objectname) %(objecttype)'], { input: `${lines.join('\n')}\n` })).split('\n')
+  const trees = commits.map(() => new Map<string, string | null>())
+  queries.forEach(({ index, partition }, at) => {
+    const answer = answers[at] ?? ''
+    const tree = /^([0-9a-f]{40}|[0-9a-f]{64}) tree$/.exec(answer)
+    if (tree !== null) (trees[index] as Map<string, string | null>).set(partition, tree[1] as string)
+    else if (answer.endsWith(' missing')) (trees[index] as Map<string, string | null>).set(partition, null)
+    else throw new Error(`parallel import: ${lines[at]} is not a directory (${answer})`)
+  })
+
+  // 3. The real commits, each setting the directories it touched to the trees built for it.
+  const assembled = commits.map((commit, index): FastImportCommit => ({
+    ...commit,
+    mark: marks[index],
+    files: (partitionsOf[index] as string[]).map((partition) => {
+      const tree = (trees[index] as Map<string, string | null>).get(partition)
+      return tree === null || tree === undefined ? { path: partition, delete: true as const } : { path: partition, tree }
+    }),
+  }))
+  return importOnce(git, { ...options, commits: assembled })
+}
+
+/**
  * The exact bytes fed to `git fast-import --done` for these commits, and the mark of each commit.
  * Validates every path, identity and date first, so a bad entry fails before git runs.
  */
 export function buildFastImportStream(options: Omit<FastImportOptions, 'force'>): { stream: Buffer; marks: number[] } {
   const marks = assignMarks(options.commits)
-  if (!/^refs\/\S+$/.test(options.ref)) throw new TypeError(`not a full ref name: ${JSON.stringify(options.ref)}`)
-  const parent = options.parent ?? null
-  if (parent !== null && !/^([0-9a-f]{40}|[0-9a-f]{64})$/.test(parent)) {
-    throw new TypeError(`parent must be a full commit SHA: ${JSON.stringify(parent)}`)
-  }
+  const parent = checkRefAndParent(options)
 
   const chunks: Buffer[] = []
   const line = (text: string) => chunks.push(Buffer.from(`${text}\n`, 'utf8'))
@@ -115,6 +250,8 @@ export function buildFastImportStream(options: Omit<FastImportOptions, 'force'>)
       const path = safePath(file.path)
       if ('delete' in file) {
         line(`D ${path}`)
+      } else if ('tree' in file) {
+        line(`M 040000 ${fullSha(file.tree, 'tree')} ${path}`)
       } else {
         line(`M 100644 inline ${path}`)
         data(file.content)
@@ -126,6 +263,33 @@ export function buildFastImportStream(options: Omit<FastImportOptions, 'force'>)
   // shorter history.
   line('done')
   return { stream: Buffer.concat(chunks), marks }
+}
+
+/** The checks `buildFastImportStream` makes, without building the stream: the marks, or a TypeError. */
+function checkImport(options: Omit<FastImportOptions, 'force'>): number[] {
+  const marks = assignMarks(options.commits)
+  checkRefAndParent(options)
+  for (const commit of options.commits) {
+    identity(commit.author, 'author')
+    identity(commit.committer, 'committer')
+    rawDate(commit.authorDate, 'authorDate')
+    rawDate(commit.committerDate, 'committerDate')
+    for (const file of commit.files) {
+      safePath(file.path)
+      if ('tree' in file) fullSha(file.tree, 'tree')
+    }
+  }
+  return marks
+}
+
+function checkRefAndParent(options: Pick<FastImportOptions, 'ref' | 'parent'>): string | null {
+  if (!/^refs\/\S+$/.test(options.ref)) throw new TypeError(`not a full ref name: ${JSON.stringify(options.ref)}`)
+  return options.parent === undefined || options.parent === null ? null : fullSha(options.parent, 'parent')
+}
+
+function fullSha(value: string, field: 'parent' | 'tree'): string {
+  if (!/^([0-9a-f]{40}|[0-9a-f]{64})$/.test(value)) throw new TypeError(`${field} must be a full ${field === 'parent' ? 'commit' : 'tree'} SHA: ${JSON.stringify(value)}`)
+  return value
 }
 
 function assignMarks(commits: readonly FastImportCommit[]): number[] {

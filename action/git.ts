@@ -207,10 +207,12 @@ export class Git {
   /**
    * Pushes one refspec without force: the remote accepts it only as a fast-forward, which makes the
    * push a compare-and-swap on the remote ref. Losing that race is an expected outcome and comes
-   * back as `rejected`; a hook refusal, a network or permission failure throws.
+   * back as `rejected`; a hook refusal, a network or permission failure throws. `config` is set for
+   * this push only (`git -c name=value push`), so it reaches the pack-objects that push runs.
    */
-  async push(remote: string, refspec: string): Promise<PushResult> {
-    const args = ['push', '--porcelain', noOption(remote), noOption(refspec)]
+  async push(remote: string, refspec: string, options: { config?: Readonly<Record<string, string>> } = {}): Promise<PushResult> {
+    const config = Object.entries(options.config ?? {}).flatMap(([name, value]) => ['-c', `${noOption(name)}=${value}`])
+    const args = [...config, 'push', '--porcelain', noOption(remote), noOption(refspec)]
     const result = await this.exec(args)
     if (result.exitCode === 0) return { ok: true }
     const stdout = result.stdout.toString('utf8')

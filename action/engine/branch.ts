@@ -2,6 +2,7 @@
  * The data repository's branch as the engine sees it: the remote's tip, which entries it already
  * carries, and getting new commits onto it without ever merging.
  */
+import { availableParallelism } from 'node:os'
 import { retry } from '../../shared/retry.ts'
 import { fastImport, type FastImportCommit } from '../fast-import.ts'
 import { GitError, type Git } from '../git.ts'
@@ -24,6 +25,22 @@ export const SCRATCH_REF = 'refs/accelerando/import'
 export const TRAILER_SCAN_MARGIN_MS = 60 * 60_000
 
 const ZERO_SHA = '0'.repeat(40)
+
+/**
+ * Git settings for the push. To list what it sends, pack-objects rebuilds every new tree, and fast-import
+ * stores each commit's trees as deltas on the previous version; with git's default delta base cache
+ * (96 MiB) a long run of commits rewriting directories of thousands of records keeps rebuilding the same
+ * delta chains. Measured with `npm run bench` (10,000 commits on 50,000 records): pack-objects went from
+ * about 20 s to 9 s of CPU with 256 MiB. The limit bounds the cache, so memory stays bounded too.
+ */
+export const PUSH_CONFIG: Readonly<Record<string, string>> = { 'core.deltaBaseCacheLimit': '256m' }
+
+/**
+ * fast-import processes that build the trees of one import side by side (one per tenant group, see
+ * `fastImport`): each commit rewrites whole directories, which is most of an import's time. One per
+ * core, at most four.
+ */
+export const IMPORT_PARALLELISM = Math.max(1, Math.min(availableParallelism(), 4))
 
 /** The push lost the race for the branch; the publish loop fetches and rebuilds. */
 export class PushRejectedError extends Error {
@@ -108,11 +125,11 @@ export async function publish<T>(
       const base = await fetchTip(context, options.history)
       const { commits, value } = await options.plan(base)
       if (commits.length === 0) return { base, head: base, shas: [], value, attempts: attempt }
-      const shas = await fastImport(git, { ref: SCRATCH_REF, parent: base, commits, force: true })
+      const shas = await fastImport(git, { ref: SCRATCH_REF, parent: base, commits, force: true, parallel: IMPORT_PARALLELISM })
       await hooks.afterImport?.(shas)
       const head = shas.at(-1) as string
       await hooks.beforePush?.(attempt)
-      const pushed = await git.push(remote, `${head}:refs/heads/${branch}`)
+      const pushed = await git.push(remote, `${head}:refs/heads/${branch}`, { config: PUSH_CONFIG })
       if (!pushed.ok) {
         logger.info(`push of ${commits.length} commit(s) to ${branch} rejected (attempt ${attempt} of ${pushRetry.attempts}); fetching and rebuilding`)
         throw new PushRejectedError(branch, pushed.stderr)

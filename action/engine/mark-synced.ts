@@ -29,13 +29,21 @@ export function syncedEntryOf(entry: CommitEntry, commitSha: string, syncedAt: D
  * Marks entries synced: the synced copy first (with the summary metadata the activity feed reads
  * from list calls), then the pending entry is deleted. In that order, a crash leaves at worst an
  * entry in both places, which the next run (finding its commit on the branch) marks again;
- * never an entry in neither.
+ * never an entry in neither. A chunk's batch delete runs while the next chunk's copies are written
+ * (one delete in flight at a time), so the puts do not wait for it.
  */
 export async function markSynced(
   objects: Bucket,
   marks: readonly SyncedMark[],
   options: { repository?: string; now: () => Date; logger: Logger },
 ): Promise<void> {
+  // Settles to the failure, never rejects: a delete that fails while copies are being written is
+  // reported at the next step, not as an unhandled rejection.
+  let deleting: Promise<{ error: unknown } | null> = Promise.resolve(null)
+  const deleted = async (): Promise<void> => {
+    const failed = await deleting
+    if (failed !== null) throw failed.error
+  }
   for (let start = 0; start < marks.length; start += MARK_CHUNK) {
     const chunk = marks.slice(start, start + MARK_CHUNK)
     const syncedAt = options.now()
@@ -44,8 +52,16 @@ export async function markSynced(
       const metadata = entrySummaryMetadata(mark.entry, { commit_sha: mark.commitSha, ...(options.repository === undefined ? {} : { repository: options.repository }) })
       await objects.put(mark.syncedKey, JSON.stringify(synced), { metadata })
     })
+    await deleted()
     const pending = chunk.flatMap((mark) => (mark.pendingKey === undefined ? [] : [mark.pendingKey]))
-    if (pending.length > 0) await objects.delete(pending)
-    options.logger.info(`marked ${start + chunk.length} of ${marks.length} entries synced`)
+    const done = start + chunk.length
+    deleting = (pending.length > 0 ? objects.delete(pending) : Promise.resolve()).then(
+      () => {
+        options.logger.info(`marked ${done} of ${marks.length} entries synced`)
+        return null
+      },
+      (error: unknown) => ({ error }),
+    )
   }
+  await deleted()
 }

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { buildFastImportStream, fastImport, safePath, type FastImportCommit } from '../../action/fast-import.ts'
+import { buildFastImportStream, fastImport, PARALLEL_MIN_COMMITS, safePath, type FastImportCommit } from '../../action/fast-import.ts'
 import { Git, GitError } from '../../action/git.ts'
 
 const committer = { name: 'accelerando-syncer', email: 'syncer@accelerando.invalid' }
@@ -202,6 +202,94 @@ describe('fastImport', () => {
     await expect(fastImport(clone, { ref: 'refs/heads/main', commits: [commit({ files: [{ path: 'a/../../b', content: 'x' }] })] })).rejects.toThrow(/unsafe path/)
     await expect(fastImport(clone, { ref: 'refs/heads/main', commits: [commit({ files: [{ path: '/x', delete: true }] })] })).rejects.toThrow(/unsafe path/)
     expect(await clone.headSha()).toBeNull()
+  })
+})
+
+describe('fastImport in parallel', () => {
+  /**
+   * Commits over four tenants as the engine writes them: creates, edits and deletes, a tenant emptied and
+   * filled again, a commit touching two tenants (a batch commit does), unicode paths.
+   */
+  function tenantCommits(count: number): FastImportCommit[] {
+    const tenants = ['acme', 'globex', 'initech', 'umbrella']
+    const live = new Map<string, string[]>(tenants.map((tenant) => [tenant, []]))
+    const commits: FastImportCommit[] = []
+    for (let i = 0; i < count; i++) {
+      const tenant = tenants[(i * 7) % 4] as string
+      const files: FastImportCommit['files'][number][] = []
+      const paths = live.get(tenant) as string[]
+      if (tenant === 'initech' && i > count / 2 && i < (3 * count) / 4) {
+        // Empty the tenant: its directory, and then data/initech, disappear.
+        for (const path of paths.splice(0)) files.push({ path, delete: true })
+        if (files.length === 0) files.push({ path: `data/${tenant}/Customer/tmp-${i}.agi`, content: `tmp ${i}\n` }, { path: `data/${tenant}/Customer/tmp-${i}.agi`, delete: true })
+      } else if (i % 5 === 3 && paths.length > 0) {
+        files.push({ path: paths.splice(i % paths.length, 1)[0] as string, delete: true })
+      } else if (i % 5 === 2 && paths.length > 0) {
+        files.push({ path: paths[(i * 3) % paths.length] as string, content: `edited ${i}\n` })
+      } else {
+        const path = `data/${tenant}/${i % 2 === 0 ? 'Invoice' : 'Kündé'}/${String(i).padStart(5, '0')}.agi`
+        paths.push(path)
+        files.push({ path, content: `RECORD ${i}\n` })
+      }
+      if (i % 50 === 49) {
+        const other = `data/umbrella/Batch/${i}.agi`
+        ;(live.get('umbrella') as string[]).push(other)
+        files.push({ path: other, content: `batch ${i}\n` })
+      }
+      commits.push(commit({ message: `entry ${i}`, authorDate: new Date(Date.parse('2026-06-25T00:00:00Z') + i * 1000), files }))
+    }
+    return commits
+  }
+
+  async function baseRepo(name: string): Promise<{ git: Git; base: string }> {
+    const git = new Git(join(root, name))
+    await git.init({ bare: true, initialBranch: 'main' })
+    const [base] = await fastImport(git, {
+      ref: 'refs/heads/main',
+      commits: [commit({ message: 'base', files: [{ path: 'README', content: 'books\n' }, { path: 'data/acme/Customer/seed.agi', content: 'seed\n' }, { path: 'data/globex/Customer/seed.agi', content: 'seed\n' }] })],
+    })
+    return { git, base: base as string }
+  }
+
+  it('writes exactly the commits one process writes, SHA for SHA, and leaves no partial refs', async () => {
+    const commits = tenantCommits(600)
+    const one = await baseRepo('one.git')
+    const many = await baseRepo('many.git')
+    expect(many.base).toBe(one.base)
+    const sequential = await fastImport(one.git, { ref: 'refs/heads/main', parent: one.base, commits })
+    const parallel = await fastImport(many.git, { ref: 'refs/heads/main', parent: many.base, commits, parallel: 3 })
+    expect(parallel).toEqual(sequential)
+    // The partial chains were built by processes of their own (each writes a pack), then assembled.
+    const packs = async (git: Git) => Number(/^packs: (\d+)$/m.exec(await git.run(['count-objects', '-v']))?.[1])
+    expect(await packs(many.git)).toBe((await packs(one.git)) + 3)
+    expect(await many.git.revParse('refs/heads/main')).toBe(sequential.at(-1))
+    expect(await many.git.run(['for-each-ref', '--format=%(refname)'])).toBe('refs/heads/main\n')
+    await many.git.run(['fsck', '--no-dangling', '--connectivity-only'])
+  })
+
+  it('starts from an empty repository, and stays one process when it cannot split', async () => {
+    const commits = tenantCommits(PARALLEL_MIN_COMMITS)
+    const one = new Git(join(root, 'empty-one.git'))
+    const many = new Git(join(root, 'empty-many.git'))
+    for (const git of [one, many]) await git.init({ bare: true, initialBranch: 'main' })
+    expect(await fastImport(many, { ref: 'refs/heads/main', commits, parallel: 2 })).toEqual(await fastImport(one, { ref: 'refs/heads/main', commits }))
+
+    // A file outside data/<tenant>/..., or a single tenant: one process (same result either way).
+    const mixed = [...commits.slice(0, PARALLEL_MIN_COMMITS - 1), commit({ files: [{ path: 'README', content: 'x\n' }] })]
+    const a = await baseRepo('mixed-a.git')
+    const b = await baseRepo('mixed-b.git')
+    expect(await fastImport(b.git, { ref: 'refs/heads/main', parent: b.base, commits: mixed, parallel: 4 })).toEqual(
+      await fastImport(a.git, { ref: 'refs/heads/main', parent: a.base, commits: mixed }),
+    )
+  })
+
+  it('refuses bad input before any git runs', async () => {
+    const { git, base } = await baseRepo('bad.git')
+    const commits = tenantCommits(PARALLEL_MIN_COMMITS)
+    commits[100] = { ...(commits[100] as FastImportCommit), author: { name: 'Bad <name>', email: 'x@y' } }
+    await expect(fastImport(git, { ref: 'refs/heads/main', parent: base, commits, parallel: 2 })).rejects.toThrow(/author name/)
+    expect(await git.revParse('refs/heads/main')).toBe(base)
+    expect(await git.run(['for-each-ref', '--format=%(refname)'])).toBe('refs/heads/main\n')
   })
 })
 

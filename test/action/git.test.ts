@@ -187,6 +187,17 @@ describe('Git', () => {
     expect(await origin.revParse('refs/heads/main')).toBe(ours)
   })
 
+  it('sets config for one push only: git reads it, and a name that looks like an option is refused', async () => {
+    const { clone } = await originWithClone()
+    await commitFile(clone, 'a.txt', 'a\n', 'configured')
+    // git refuses a value it cannot read, which shows the setting reached it.
+    const error = await clone.push('origin', 'HEAD:refs/heads/main', { config: { 'core.deltaBaseCacheLimit': 'lots' } }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(GitError)
+    expect((error as GitError).stderr).toMatch(/deltaBaseCacheLimit/i)
+    await expect(clone.push('origin', 'HEAD:refs/heads/main', { config: { '--upload-pack': 'x' } })).rejects.toBeInstanceOf(TypeError)
+    expect(await clone.push('origin', 'HEAD:refs/heads/main', { config: { 'core.deltaBaseCacheLimit': '256m' } })).toEqual({ ok: true })
+  })
+
   it('throws, rather than reporting a race, when the push fails for another reason', async () => {
     const { clone } = await originWithClone()
     await expect(clone.push('nowhere', 'HEAD:refs/heads/main')).rejects.toBeInstanceOf(GitError)

@@ -1,0 +1,316 @@
+/**
+ * `npm run bench [-- --quick] [-- --only sync|worker] [-- --out <file>]`: the performance figures of the
+ * project, measured side by side in one run — sync throughput against the naive baseline, the Worker's
+ * storage cost and latency per tool call, and what reads cost over long histories. Prints tables, checks
+ * the targets, and writes everything as JSON (`.artifacts/bench-results.json` unless `--out`).
+ * Figures are ratios and operation counts from the same run: timings on a shared machine are noisy.
+ */
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { cpus, totalmem } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { runSyncBench, type SyncBenchResult, type SyncRun } from './sync/sync-bench.ts'
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    out: { type: 'string' },
+  },
+})
+const quick = values.quick === true
+const only = values.only as 'sync' | 'worker' | undefined
+if (only !== undefined && only !== 'sync' && only !== 'worker') {
+  console.error('--only takes sync or worker')
+  process.exit(2)
+}
+const outFile = resolve(ROOT, values.out ?? '.artifacts/bench-results.json')
+
+const SCALE = quick
+  ? {
+      sync: { seedFiles: 5_000, entryCount: 1_000, naiveEntries: 100, naiveTimeBoxMs: 20_000, plantSample: 50 },
+      worker: { costRepeats: 3, latencyCalls: 20, concurrentCalls: 64, contentionRounds: 3, historySmall: 100, historyBig: 5_000, invoices: 1_000 },
+    }
+  : {
+      sync: { seedFiles: 50_000, entryCount: 10_000, naiveEntries: 500, naiveTimeBoxMs: 240_000, plantSample: 250 },
+      worker: { costRepeats: 5, latencyCalls: 100, concurrentCalls: 320, contentionRounds: 10, historySmall: 100, historyBig: 100_000, invoices: 1_000 },
+    }
+
+const log = (line: string) => console.log(`[bench] ${line}`)
+
+// ---------------------------------------------------------------- formatting
+
+const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`
+const n0 = (value: number) => Math.round(value).toLocaleString('en-US')
+const n1 = (value: number) => value.toFixed(1)
+const orDash = (value: number | null | undefined, format: (v: number) => string) => (value === null || value === undefined ? '–' : format(value))
+
+function table(title: string, header: string[], rows: (string | number)[][]): void {
+  const cells = [header, ...rows.map((row) => row.map(String))]
+  const widths = header.map((_, column) => Math.max(...cells.map((row) => (row[column] ?? '').length)))
+  const line = (row: string[]) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] as number) : cell.padStart(widths[column] as number))).join('  ')
+  console.log(`\n${title}`)
+  console.log(line(header))
+  console.log(widths.map((width) => '-'.repeat(width)).join('  '))
+  for (const row of cells.slice(1)) console.log(line(row))
+}
+
+// ---------------------------------------------------------------- the Worker part (inside workerd)
+
+type WorkerSections = Record<string, any>
+
+async function runWorkerBench(): Promise<WorkerSections> {
+  const outputs = join(ROOT, '.artifacts', `bench-worker-${process.pid}.jsonl`)
+  await mkdir(dirname(outputs), { recursive: true })
+  await rm(outputs, { force: true })
+  const vitest = join(ROOT, 'node_modules', 'vitest', 'vitest.mjs')
+  if (!existsSync(vitest)) throw new Error('vitest is not installed: run npm install')
+  log('Worker: storage cost, latency and reads inside workerd (vitest, test/bench/workerd)')
+  const code = await new Promise<number | null>((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [vitest, 'run', '--config', 'test/bench/workerd/vitest.config.ts', '--reporter=dot'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: {
+        ...process.env,
+        BENCH_WORKER_CONFIG: JSON.stringify(SCALE.worker),
+        BENCH_WORKER_OUT: outputs,
+        WRANGLER_SEND_METRICS: 'false',
+        CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+      },
+    })
+    child.on('error', reject)
+    child.on('close', resolvePromise)
+  })
+  const sections: WorkerSections = {}
+  if (existsSync(outputs)) {
+    for (const line of (await readFile(outputs, 'utf8')).split('\n')) {
+      if (line.trim() === '') continue
+      const { section, ...data } = JSON.parse(line) as { section: string }
+      sections[section] = data
+    }
+    await rm(outputs, { force: true })
+  }
+  if (code !== 0) throw new Error(`the Worker benchmark failed (vitest exited with ${code})`)
+  return sections
+}
+
+// ---------------------------------------------------------------- reporting
+
+function printSync(result: SyncBenchResult): void {
+  const { input, s3, memory, naive, ratios, setup } = result
+  console.log(
+    `\nSYNC — ${n0(input.entries)} pending entries (${input.filesPerEntry.min}–${input.filesPerEntry.max} files, mean ${input.filesPerEntry.mean.toFixed(2)}; ` +
+      `${n0(input.puts)} puts, ${n0(input.deletes)} deletes; ${input.tenants} tenants) on a repository of ${n0(input.seedFiles)} records; ` +
+      `each commit rewrites directories of ${n0(input.treeEntriesPerCommit)} entries on average (largest ${n0(input.largestDirectory)})`,
+  )
+  const run = (label: string, r: SyncRun) => [
+    label,
+    s(r.wallMs),
+    n0(r.commits),
+    n1(r.commitsPerSecond),
+    n0(r.engineMaxRssMb),
+    orDash(r.treeMaxRssMb, n0),
+    `${r.requests.list.requests}/${r.requests.get.requests}/${r.requests.put.requests}/${r.requests.delete.requests} (${n0(r.requests.delete.keys)} keys)`,
+  ]
+  table('Sync end to end (list, fetch, validate, commit, push to a local bare origin, mark synced)', ['bucket', 'wall', 'commits', 'commits/s', 'engine RSS MB', 'peak RSS MB (any process)', 'S3 requests list/GET/PUT/DeleteObjects'], [
+    run("Miniflare's S3 endpoint (production code path)", s3),
+    run('in-memory bucket (the engine without an emulator; RSS includes the bucket)', memory),
+  ])
+  const phases = (r: SyncRun) =>
+    r.phases.map((phase) => [
+      phase.name,
+      s(phase.wallMs),
+      s(phase.engineCpuMs),
+      orDash(phase.gitCpuMs, s),
+      orDash(phase.emulatorCpuMs, s),
+    ])
+  table("Phases over Miniflare's S3 (CPU by process: the engine's Node, the git it runs, workerd = the local R2)", ['phase', 'wall', 'engine CPU', 'git CPU', 'workerd CPU'], phases(s3))
+  if (s3.origin !== null) console.log(`  push: the local origin's receive-pack (index-pack, connectivity check; GitHub's work in production) took ${s(s3.origin.cpuMs)} CPU of the push's git CPU`)
+  table('Phases over the in-memory bucket', ['phase', 'wall', 'engine CPU', 'git CPU', 'workerd CPU'], phases(memory))
+  table('Naive baseline (write files, git add, git commit per entry; one push) on the same entries', ['measure', 'value'], [
+    ['entries run', `${naive.measuredEntries}${naive.timeBoxed ? ' (time box reached)' : ''}`],
+    ['per entry', `${n0(naive.perEntryMs)} ms`],
+    ['push of those commits', s(naive.pushMs)],
+    [`extrapolated to ${n0(input.entries)} entries`, s(naive.extrapolatedMs)],
+    ['same tree as the engine after those entries', naive.sameTreeAsEngine ? 'yes' : 'NO'],
+    ['ratio: naive ÷ engine over Miniflare S3 (end to end)', `${n1(ratios.endToEnd)}×`],
+    ['ratio: naive ÷ engine over in-memory bucket', `${n1(ratios.engineOnly)}×`],
+    ['ratio: naive per entry ÷ (fast-import + push) per entry', `${n1(ratios.gitWork)}×`],
+  ])
+  table('Setup (not part of any figure above)', ['step', 'time', 'rate'], [
+    ['generate records and entries', s(setup.generateMs), ''],
+    [`seed ${n0(input.seedFiles)} records into git (one fast-import run)`, s(setup.seedImportMs), ''],
+    ['clone the seeded origin (bare copies, checkouts)', s(setup.clonesMs), ''],
+    ...setup.planting.map((row) => [`plant ${n0(row.objects)} pending entries via ${row.method}`, s(row.ms), `${n0(row.perSecond)}/s`]),
+  ])
+}
+
+function printWorker(sections: WorkerSections): void {
+  const cost = sections.cost?.scenarios as Record<string, any> | undefined
+  if (cost !== undefined) {
+    table(
+      'Worker: storage operations per tool call (CountingObjectStore under createApp; median of the calls)',
+      ['tool call', 'GET', 'PUT', 'DELETE', 'LIST', 'Class A', 'Class B', 'round trips before answer (min–max)', 'incl. deferred clean-up'],
+      Object.entries(cost).map(([name, c]) => [
+        name,
+        c.beforeAnswer.get,
+        c.beforeAnswer.put,
+        c.withCleanUp.delete,
+        c.beforeAnswer.list,
+        c.beforeAnswer.classA,
+        c.beforeAnswer.classB,
+        `${c.roundTripsBeforeAnswer.median} (${c.roundTripsBeforeAnswer.min}–${c.roundTripsBeforeAnswer.max})`,
+        c.roundTripsWithCleanUp,
+      ]),
+    )
+    console.log('  GET/PUT/LIST/Class A/B are counted before the answer; DELETE includes the clean-up left to waitUntil (deletes are free).')
+  }
+  const latency = sections.latency?.tools as Record<string, any> | undefined
+  if (latency !== undefined) {
+    table(
+      'Worker: latency through the production entry point in local workerd (p50 / p95 ms, calls/s)',
+      ['tool', 'c=1 p50', 'c=1 p95', 'c=1 calls/s', 'c=16 p50', 'c=16 p95', 'c=16 calls/s', 'statuses'],
+      Object.entries(latency).map(([name, runs]) => [
+        name,
+        n1(runs.c1.p50Ms),
+        n1(runs.c1.p95Ms),
+        n0(runs.c1.callsPerSecond),
+        n1(runs.c16.p50Ms),
+        n1(runs.c16.p95Ms),
+        n0(runs.c16.callsPerSecond),
+        JSON.stringify({ ...runs.c1.statuses, ...Object.fromEntries(Object.entries(runs.c16.statuses).map(([k, v]) => [k, (v as number) + ((runs.c1.statuses[k] as number) ?? 0)])) }),
+      ]),
+    )
+  }
+  const contention = sections.contention
+  if (contention !== undefined) {
+    table('Worker: the same edit_invoice from 8 callers at once', ['rounds', 'calls', '200', '409', 'other', 'successes per round (min/median/max)', 'p50 ms', 'p95 ms'], [
+      [
+        contention.rounds,
+        contention.rounds * contention.writers,
+        contention.statuses['200'] ?? 0,
+        contention.statuses['409'] ?? 0,
+        Object.entries(contention.statuses as Record<string, number>).filter(([status]) => status !== '200' && status !== '409').reduce((sum, [, count]) => sum + count, 0),
+        `${contention.successesPerRound.min}/${contention.successesPerRound.median}/${contention.successesPerRound.max}`,
+        n1(contention.p50Ms),
+        n1(contention.p95Ms),
+      ],
+    ])
+  }
+  const activity = sections.activity?.histories as Record<string, any> | undefined
+  if (activity !== undefined) {
+    const rows: (string | number)[][] = []
+    for (const history of Object.values(activity)) {
+      for (const [page, figures] of Object.entries(history.pages as Record<string, any>)) {
+        rows.push([`${n0(history.entries)} synced entries, ${page}`, figures.entries, figures.list, figures.get, figures.secondPage === null ? '–' : `${figures.secondPage.list} list, ${figures.secondPage.get} GET`])
+      }
+    }
+    table('Reads: GET /activity, first page', ['history', 'entries', 'list calls', 'GETs', 'second page'], rows)
+    const planted = Object.values(activity).at(-1)
+    if (planted !== undefined) console.log(`  (${n0(planted.entries)} synced entries planted through the binding at ${n0(planted.plantPerSecond)}/s)`)
+  }
+  const list = sections.list
+  if (list !== undefined) {
+    const row = (label: string, page: any) => [label, page.records, page.list, page.get]
+    table(`Reads: list_invoices over ${n0(list.invoices)} invoices`, ['call', 'records', 'list calls', 'GETs'], [
+      row('first page (default limit 50)', list.firstPageDefault),
+      row('first page, limit 200', list.firstPageLimit200),
+      row('first page, where status = sent', list.firstPageWhereStatusSent),
+      [`whole collection, limit 200 (${list.wholeCollection.pages} pages; at most ${list.wholeCollection.maxListsPerPage} list calls per page)`, list.wholeCollection.records, list.wholeCollection.list, list.wholeCollection.get],
+    ])
+  }
+}
+
+interface Target {
+  target: string
+  met: boolean | null
+  measured: string
+}
+
+function evaluateTargets(sync: SyncBenchResult | undefined, worker: WorkerSections | undefined): Target[] {
+  const targets: Target[] = []
+  const fullScale = !quick
+  if (sync !== undefined) {
+    const { s3, memory, ratios, input } = sync
+    targets.push({
+      target: `sync ${n0(input.entries)} entries end to end ≤ 30 s on ${cpus().length} cores`,
+      met: fullScale ? s3.wallMs <= 30_000 : null,
+      measured: `${s(s3.wallMs)} over Miniflare's S3 (${s(memory.wallMs)} over an in-memory bucket)`,
+    })
+    targets.push({
+      target: '≥ 50× faster than the naive baseline',
+      met: fullScale ? ratios.endToEnd >= 50 : null,
+      measured: `${n1(ratios.endToEnd)}× end to end (${n1(ratios.engineOnly)}× with the in-memory bucket; ${n1(ratios.gitWork)}× for the git work alone)`,
+    })
+    // The production code path; the in-memory run holds the whole bucket in the engine's process.
+    const peak = Math.max(s3.engineMaxRssMb, s3.treeMaxRssMb ?? 0)
+    targets.push({
+      target: 'sync peak RSS ≤ 512 MB',
+      met: fullScale ? peak <= 512 : null,
+      measured: `${n0(peak)} MB, largest process of the run (engine's Node ${n0(s3.engineMaxRssMb)} MB${s3.origin === null ? '' : `; local origin's receive-pack ${n0(s3.origin.maxRssMb)} MB`})`,
+    })
+  }
+  const cost = worker?.cost?.scenarios as Record<string, any> | undefined
+  if (cost !== undefined) {
+    const invoices = Object.entries(cost).filter(([name]) => name.startsWith('create_invoice_with_lines'))
+    const worstTrips = Math.max(...invoices.map(([, c]) => c.roundTripsBeforeAnswer.max))
+    const worstClassA = Math.max(...invoices.map(([, c]) => c.beforeAnswer.classA))
+    targets.push({ target: 'create_invoice_with_lines (3 lines): ≤ 4 sequential storage round trips before the response', met: worstTrips <= 4, measured: invoices.map(([name, c]) => `${c.roundTripsBeforeAnswer.max} (${name.split(', ')[1]})`).join('; ') })
+    targets.push({ target: 'create_invoice_with_lines (3 lines): ≤ 6 Class A operations', met: worstClassA <= 6, measured: invoices.map(([name, c]) => `${c.beforeAnswer.classA} (${name.split(', ')[1]})`).join('; ') })
+  }
+  const activity = worker?.activity?.histories as Record<string, any> | undefined
+  if (activity !== undefined) {
+    const firstPages = Object.values(activity).map((history) => ({ entries: history.entries as number, page: history.pages['limit=50 (default)'] }))
+    targets.push({
+      target: 'first activity page ≤ 2 list calls at both history sizes',
+      met: firstPages.every(({ page }) => page.list <= 2),
+      measured: firstPages.map(({ entries, page }) => `${n0(entries)} entries: ${page.list} list, ${page.get} GET`).join('; ') + (fullScale ? '' : ' (quick: long history reduced)'),
+    })
+  }
+  const list = worker?.list
+  if (list !== undefined) {
+    const pages = [list.firstPageDefault, list.firstPageLimit200, list.firstPageWhereStatusSent]
+    targets.push({
+      target: `list_invoices over ${n0(list.invoices)} records: ≤ 2 list calls and no per-record GET`,
+      met: pages.every((page) => page.list <= 2 && page.get === 0) && list.wholeCollection.get === 0 && list.wholeCollection.maxListsPerPage <= 2,
+      measured: `first page ${list.firstPageDefault.list} list / ${list.firstPageDefault.get} GET; limit 200: ${list.firstPageLimit200.list} / ${list.firstPageLimit200.get}; where: ${list.firstPageWhereStatusSent.list} / ${list.firstPageWhereStatusSent.get}; all ${list.wholeCollection.pages} pages: ${list.wholeCollection.list} list / ${list.wholeCollection.get} GET`,
+    })
+  }
+  return targets
+}
+
+// ---------------------------------------------------------------- main
+
+const started = performance.now()
+log(`${quick ? 'quick' : 'full'} run on ${cpus().length} cores, ${n0(totalmem() / 2 ** 30)} GiB, Node ${process.version}`)
+let sync: SyncBenchResult | undefined
+let worker: WorkerSections | undefined
+if (only !== 'worker') sync = await runSyncBench({ ...SCALE.sync, log })
+if (only !== 'sync') worker = await runWorkerBench()
+
+if (sync !== undefined) printSync(sync)
+if (worker !== undefined) printWorker(worker)
+const targets = evaluateTargets(sync, worker)
+table('Targets', ['target', 'met', 'measured'], targets.map((t) => [t.target, t.met === null ? 'n/a (quick run)' : t.met ? 'yes' : 'NO', t.measured]))
+const totalMs = performance.now() - started
+console.log(`\n${quick ? 'quick' : 'full'} run finished in ${s(totalMs)}; results in ${outFile}`)
+
+await mkdir(dirname(outFile), { recursive: true })
+await writeFile(
+  outFile,
+  `${JSON.stringify(
+    {
+      run: { quick, at: new Date().toISOString(), cores: cpus().length, cpu: cpus()[0]?.model ?? null, memoryGiB: totalmem() / 2 ** 30, node: process.version, totalMs, scale: SCALE },
+      targets,
+      sync: sync ?? null,
+      worker: worker ?? null,
+    },
+    null,
+    2,
+  )}\n`,
+)

@@ -1,0 +1,415 @@
+/**
+ * Benchmark 1: the sync engine against the naive baseline, on the same input, in one run.
+ *
+ * A bare `origin` is seeded with `seedFiles` records in one fast-import run; `entryCount` pending entries
+ * are planted in Miniflare's local R2 (not timed as part of the sync). Then, each in its own process:
+ * - the engine over Miniflare's S3 endpoint (the production code path), every request counted, phases
+ *   stamped, workerd's CPU sampled so the emulator's share is visible;
+ * - the same engine over an in-memory bucket (the same entries), which is the engine without any emulator;
+ * and, in this process, the naive baseline (write files, `git add`, `git commit` per entry, one push) on
+ * the first entries, extrapolated to all of them.
+ */
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdir, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { withTrailers } from '../../../action/engine/trailers.ts'
+import { fastImport } from '../../../action/fast-import.ts'
+import { Git } from '../../../action/git.ts'
+import { startBucketHost, s3Store, type BucketHost, type PlantObject } from '../support/bucket-host.ts'
+import { CpuSampler, descendantsNamed } from '../support/cpu.ts'
+import { generateDataset, type Dataset } from './dataset.ts'
+import type { RequestKind, SyncChildConfig, SyncChildReport } from './sync-child.ts'
+
+export interface SyncBenchOptions {
+  seedFiles: number
+  entryCount: number
+  /** Entries the naive baseline runs before its time is extrapolated. */
+  naiveEntries: number
+  /** The naive baseline stops early after this long (whichever comes first). */
+  naiveTimeBoxMs: number
+  /** Objects planted through each slow method (S3 PutObject, the binding proxy) to measure its rate. */
+  plantSample: number
+  log: (line: string) => void
+}
+
+export interface Phase {
+  name: string
+  wallMs: number
+  /** CPU of the engine's own process. */
+  engineCpuMs: number
+  /** CPU of git processes that finished in the phase (null when unknown). */
+  gitCpuMs: number | null
+  /** CPU of the local emulator (workerd) in the phase; null for the in-memory run. */
+  emulatorCpuMs: number | null
+}
+
+export interface SyncRun {
+  store: 's3' | 'memory'
+  /** From the engine's first call to its return. */
+  wallMs: number
+  /** The whole child process, Node start-up included (from /usr/bin/time when present). */
+  processWallMs: number | null
+  commits: number
+  synced: number
+  commitsPerSecond: number
+  /** Peak RSS of the engine's Node process. */
+  engineMaxRssMb: number
+  /** Peak RSS of the largest process of the run (Node or a git it ran), from /usr/bin/time. */
+  treeMaxRssMb: number | null
+  requests: Record<RequestKind, { calls: number; requests: number; keys: number }>
+  phases: Phase[]
+  /**
+   * The local origin's side of the push (receive-pack with its index-pack and connectivity check), which
+   * GitHub does in production: from /usr/bin/time around receive-pack; null without it.
+   */
+  origin: { wallMs: number; cpuMs: number; maxRssMb: number } | null
+}
+
+export interface SyncBenchResult {
+  input: {
+    seedFiles: number
+    entries: number
+    tenants: number
+    files: number
+    puts: number
+    deletes: number
+    filesPerEntry: { min: number; max: number; mean: number }
+    contentMb: number
+    /** Entries of the directories each commit rewrites, on average (git writes a new tree for each). */
+    treeEntriesPerCommit: number
+    largestDirectory: number
+  }
+  setup: {
+    generateMs: number
+    seedImportMs: number
+    clonesMs: number
+    planting: { method: string; objects: number; ms: number; perSecond: number }[]
+  }
+  s3: SyncRun
+  memory: SyncRun
+  naive: {
+    measuredEntries: number
+    timeBoxed: boolean
+    commitPhaseMs: number
+    perEntryMs: number
+    pushMs: number
+    /** perEntryMs × entries + pushMs (the push of the measured commits, not scaled up). */
+    extrapolatedMs: number
+    /** The naive repository's tree after its last entry equals the tree of the engine's commit for that entry. */
+    sameTreeAsEngine: boolean
+  }
+  ratios: {
+    /** Naive (extrapolated, git only) ÷ the engine end to end over Miniflare's S3 (S3 included). */
+    endToEnd: number
+    /** Naive ÷ the engine end to end over the in-memory bucket. */
+    engineOnly: number
+    /** Naive per entry ÷ (fast-import + push) per entry. */
+    gitWork: number
+  }
+  checks: { pendingLeft: number; syncedCopies: number; originCommits: number }
+}
+
+const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'sync-child.ts')
+const SEED_IDENTITY = { name: 'Data Repo Owner', email: 'owner@books.example' }
+const COMMITTER = { name: 'accelerando-syncer', email: 'accelerando-syncer@users.noreply.github.com' }
+
+async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const start = performance.now()
+  const value = await fn()
+  return [value, performance.now() - start]
+}
+
+async function forEachLimited<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++] as T)
+    }),
+  )
+}
+
+export async function runSyncBench(options: SyncBenchOptions): Promise<SyncBenchResult> {
+  const { log } = options
+  const root = await mkdtemp(join(tmpdir(), 'accelerando-bench-'))
+  let host: BucketHost | undefined
+  try {
+    log(`generating ${options.seedFiles} seed records and ${options.entryCount} entries`)
+    const [dataset, generateMs] = await timed(() => generateDataset({ seedFiles: options.seedFiles, entryCount: options.entryCount, startMs: Date.now() - 7 * 86_400_000 }))
+
+    // ---- repositories: one seeded origin, copied for each contender so each starts from the same state
+    const origin = new Git(join(root, 'origin.git'))
+    await origin.init({ bare: true, initialBranch: 'main' })
+    const seedAt = new Date(Date.now() - 300 * 86_400_000)
+    const [, seedImportMs] = await timed(() =>
+      fastImport(origin, {
+        ref: 'refs/heads/main',
+        commits: [
+          {
+            author: SEED_IDENTITY,
+            authorDate: seedAt,
+            committer: SEED_IDENTITY,
+            committerDate: seedAt,
+            message: `import ${dataset.seed.size} records`,
+            files: [...dataset.seed].map(([path, content]) => ({ path, content })),
+          },
+        ],
+      }),
+    )
+    log(`seeded origin with ${dataset.seed.size} files in ${(seedImportMs / 1000).toFixed(1)} s (one fast-import run)`)
+    const [, clonesMs] = await timed(async () => {
+      for (const name of ['mem', 'naive']) await new Git(join(root, `origin-${name}.git`)).clone(origin.cwd, { bare: true })
+      // Checkouts, as actions/checkout leaves the workspace (full history).
+      await Promise.all([
+        new Git(join(root, 'work-s3')).clone(origin.cwd),
+        new Git(join(root, 'work-mem')).clone(join(root, 'origin-mem.git')),
+        new Git(join(root, 'work-naive')).clone(join(root, 'origin-naive.git')),
+      ])
+    })
+
+    // The origin's side of each engine push is timed on its own: in production that work is GitHub's.
+    const receiveLogs = { s3: join(root, 's3-receive.txt'), mem: join(root, 'mem-receive.txt') }
+    if (existsSync('/usr/bin/time')) {
+      const wrapper = join(root, 'receive-pack.sh')
+      await writeFile(wrapper, '#!/bin/sh\nlog="$1"; shift\nexec /usr/bin/time -a -o "$log" -f "%e %U %S %M" git receive-pack "$@"\n', { mode: 0o755 })
+      for (const name of ['s3', 'mem'] as const) await new Git(join(root, `work-${name}`)).config('remote.origin.receivepack', `${wrapper} ${receiveLogs[name]}`)
+    }
+
+    // ---- the bucket and the pending entries (planting is setup, not sync time)
+    host = await startBucketHost({ storageDir: join(root, 'bucket') })
+    const planting = await plant(host, dataset, options.plantSample, log)
+    const planted = await host.count('commits/')
+    if (planted !== options.entryCount) throw new Error(`planted ${planted} pending entries, expected ${options.entryCount}`)
+
+    // ---- the engine over Miniflare's S3 endpoint
+    const workerd = descendantsNamed(process.pid, 'workerd')
+    log(`sync over Miniflare's S3 endpoint (workerd pids ${workerd.join(', ') || 'unknown'})`)
+    const sampler = workerd.length > 0 ? new CpuSampler(workerd) : null
+    const s3Report = await runChild(root, 's3', { store: 's3', repo: join(root, 'work-s3'), branch: 'main', s3: host.s3Options() })
+    sampler?.stop()
+    const s3 = summarize(s3Report.report, s3Report.time, sampler, await receiveTime(receiveLogs.s3))
+    log(`  ${s3.commits} commits in ${(s3.wallMs / 1000).toFixed(1)} s`)
+    const checks = {
+      pendingLeft: await host.count('commits/'),
+      syncedCopies: await host.count('synced/'),
+      originCommits: Number((await origin.run(['rev-list', '--count', 'main'])).trim()),
+    }
+
+    // ---- the same engine, same entries, bucket in memory
+    log('sync over an in-memory bucket (the engine alone)')
+    const pendingFile = join(root, 'pending.jsonl')
+    await writeFile(pendingFile, dataset.pending.map((object) => JSON.stringify(object)).join('\n'))
+    const memoryReport = await runChild(root, 'memory', { store: 'memory', repo: join(root, 'work-mem'), branch: 'main', pendingFile })
+    const memory = summarize(memoryReport.report, memoryReport.time, null, await receiveTime(receiveLogs.mem))
+    log(`  ${memory.commits} commits in ${(memory.wallMs / 1000).toFixed(1)} s`)
+    await host.dispose()
+    host = undefined
+
+    // ---- the naive baseline
+    const naive = await runNaive(root, dataset, origin, options, log)
+
+    const gitWorkMs = s3.phases.filter((phase) => phase.name === 'plan + fast-import' || phase.name === 'push').reduce((sum, phase) => sum + phase.wallMs, 0)
+    const stats = dataset.stats
+    return {
+      input: {
+        seedFiles: dataset.seed.size,
+        entries: dataset.entries.length,
+        tenants: new Set(dataset.entries.map((entry) => entry.tenant)).size,
+        files: stats.files,
+        puts: stats.puts,
+        deletes: stats.deletes,
+        filesPerEntry: { min: stats.minFiles, max: stats.maxFiles, mean: stats.files / dataset.entries.length },
+        contentMb: stats.bytes / 1e6,
+        treeEntriesPerCommit: stats.treeEntries / dataset.entries.length,
+        largestDirectory: stats.largestDirectory,
+      },
+      setup: { generateMs, seedImportMs, clonesMs, planting },
+      s3,
+      memory,
+      naive,
+      ratios: {
+        endToEnd: naive.extrapolatedMs / s3.wallMs,
+        engineOnly: naive.extrapolatedMs / memory.wallMs,
+        gitWork: naive.perEntryMs / (gitWorkMs / s3.commits),
+      },
+      checks,
+    }
+  } finally {
+    await host?.dispose()
+    await rm(root, { recursive: true, force: true })
+  }
+}
+
+/**
+ * Plants the pending entries: a sample through S3 PutObject (as the Worker's commit point writes them:
+ * create-only, with the summary metadata), a sample through Miniflare's binding proxy, the rest through the
+ * host Worker in batches. Each method's rate is reported; the fastest carries the bulk.
+ */
+async function plant(host: BucketHost, dataset: Dataset, sample: number, log: (line: string) => void) {
+  const objects: PlantObject[] = dataset.pending.map(({ key, body, metadata }) => ({ key, body, metadata }))
+  const viaS3 = objects.slice(0, sample)
+  const viaProxy = objects.slice(sample, 2 * sample)
+  const viaWorker = objects.slice(2 * sample)
+  const s3 = s3Store(host)
+  const [, s3Ms] = await timed(() => forEachLimited(viaS3, 16, (object) => s3.put(object.key, object.body, { condition: { ifAbsent: true }, metadata: object.metadata })))
+  s3.destroy()
+  const binding = await host.binding()
+  const [, proxyMs] = await timed(() => forEachLimited(viaProxy, 16, (object) => binding.put(object.key, object.body, { customMetadata: object.metadata })))
+  const [, workerMs] = await timed(() => host.plant(viaWorker, { batch: 500, concurrency: 16 }))
+  const rows = [
+    { method: 'S3 PutObject, 16 in flight', objects: viaS3.length, ms: s3Ms },
+    { method: 'binding proxy (mf.getR2Bucket), 16 in flight', objects: viaProxy.length, ms: proxyMs },
+    { method: 'host Worker, 500 per request, 16 puts in flight', objects: viaWorker.length, ms: workerMs },
+  ].map((row) => ({ ...row, perSecond: row.objects / (row.ms / 1000) }))
+  for (const row of rows) log(`  planted ${row.objects} via ${row.method}: ${row.perSecond.toFixed(0)}/s`)
+  return rows
+}
+
+async function runChild(
+  root: string,
+  name: string,
+  config: Omit<SyncChildConfig, 'resultFile'>,
+): Promise<{ report: SyncChildReport; time: { maxRssKb: number; wallS: number } | null }> {
+  const configFile = join(root, `${name}-config.json`)
+  const resultFile = join(root, `${name}-result.json`)
+  const timeFile = join(root, `${name}-time.txt`)
+  await writeFile(configFile, JSON.stringify({ ...config, resultFile }))
+  // GNU time reports the peak RSS of the largest process it waited for, git children included.
+  const gnuTime = existsSync('/usr/bin/time')
+  const command = gnuTime ? '/usr/bin/time' : process.execPath
+  const args = gnuTime ? ['-f', '%M %e', '-o', timeFile, process.execPath, CHILD, configFile] : [CHILD, configFile]
+  const code = await new Promise<number | null>((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit'] })
+    child.on('error', reject)
+    child.on('close', resolve)
+  })
+  if (code !== 0) throw new Error(`the ${name} sync process exited with ${code}`)
+  const report = JSON.parse(await readFile(resultFile, 'utf8')) as SyncChildReport
+  let time: { maxRssKb: number; wallS: number } | null = null
+  if (gnuTime) {
+    const [rss, wall] = (await readFile(timeFile, 'utf8')).trim().split('\n').at(-1)?.split(' ') ?? []
+    time = { maxRssKb: Number(rss), wallS: Number(wall) }
+  }
+  return { report, time }
+}
+
+/** The receive-pack runs logged by the wrapper (one per push attempt), summed. */
+async function receiveTime(file: string): Promise<SyncRun['origin']> {
+  if (!existsSync(file)) return null
+  let wallMs = 0
+  let cpuMs = 0
+  let maxRssMb = 0
+  for (const line of (await readFile(file, 'utf8')).split('\n')) {
+    const match = /^([0-9.]+) ([0-9.]+) ([0-9.]+) ([0-9]+)$/.exec(line.trim())
+    if (match === null) continue
+    wallMs += Number(match[1]) * 1000
+    cpuMs += (Number(match[2]) + Number(match[3])) * 1000
+    maxRssMb = Math.max(maxRssMb, Number(match[4]) / 1024)
+  }
+  return { wallMs, cpuMs, maxRssMb }
+}
+
+function summarize(report: SyncChildReport, time: { maxRssKb: number; wallS: number } | null, emulator: CpuSampler | null, origin: SyncRun['origin']): SyncRun {
+  const mark = (name: string) => {
+    const found = report.marks.find((candidate) => candidate.name === name)
+    if (found === undefined) throw new Error(`the sync process did not report ${name}`)
+    return found.at
+  }
+  const start = mark('start')
+  const loaded = mark('loaded')
+  const imported = mark('imported')
+  const pushStart = mark('push-start')
+  const pushed = mark('pushed')
+  const end = mark('end')
+  const { list, get, put } = report.requests
+  const listEnd = list.lastEnd ?? start
+  const fetchStart = get.firstStart ?? listEnd
+  const fetchEnd = get.lastEnd ?? fetchStart
+  const markStart = put.firstStart ?? pushed
+  const span = (name: string, from: typeof start, to: typeof start, withChildren: boolean): Phase => ({
+    name,
+    wallMs: to.ms - from.ms,
+    engineCpuMs: to.selfCpuMs - from.selfCpuMs,
+    gitCpuMs: withChildren && from.childrenCpuMs !== null && to.childrenCpuMs !== null ? to.childrenCpuMs - from.childrenCpuMs : null,
+    emulatorCpuMs: emulator === null ? null : emulator.between(from.ms, to.ms),
+  })
+  const phases: Phase[] = [
+    span('list pending', start, listEnd, false),
+    span('fetch (GET)', fetchStart, fetchEnd, false),
+    span('validate', fetchEnd, loaded, false),
+    span('plan + fast-import', loaded, imported, true),
+    span('push', pushStart, pushed, true),
+    span('follow branch', pushed, markStart, false),
+    span('mark synced (PUT + DeleteObjects)', markStart, end, false),
+  ]
+  // follow-branch git CPU: children finished between `pushed` and `end` minus nothing else runs git then.
+  const followPhase = phases[5] as Phase
+  if (pushed.childrenCpuMs !== null && end.childrenCpuMs !== null) followPhase.gitCpuMs = end.childrenCpuMs - pushed.childrenCpuMs
+  const wallMs = end.ms - start.ms
+  const requests = Object.fromEntries(
+    Object.entries(report.requests).map(([kind, stats]) => [kind, { calls: stats.calls, requests: stats.requests, keys: stats.keys }]),
+  ) as SyncRun['requests']
+  return {
+    store: report.store,
+    wallMs,
+    processWallMs: time === null ? null : time.wallS * 1000,
+    commits: report.result.commits,
+    synced: report.result.synced,
+    commitsPerSecond: report.result.commits / (wallMs / 1000),
+    engineMaxRssMb: report.maxRssKb / 1024,
+    treeMaxRssMb: time === null ? null : time.maxRssKb / 1024,
+    requests,
+    phases,
+    origin,
+  }
+}
+
+/**
+ * For each entry: write or remove its files, `git add` them, `git commit` (author and date the entry's, the
+ * message with the same trailers); after the last, one push. Runs the first `naiveEntries` (or until the time
+ * box) and extrapolates.
+ */
+async function runNaive(root: string, dataset: Dataset, origin: Git, options: SyncBenchOptions, log: (line: string) => void): Promise<SyncBenchResult['naive']> {
+  const work = new Git(join(root, 'work-naive'))
+  const limit = Math.min(options.naiveEntries, dataset.entries.length)
+  log(`naive baseline: write + git add + git commit per entry, up to ${limit} entries or ${options.naiveTimeBoxMs / 1000} s`)
+  const started = performance.now()
+  let measured = 0
+  for (const entry of dataset.entries.slice(0, limit)) {
+    if (performance.now() - started > options.naiveTimeBoxMs) break
+    for (const file of entry.files) {
+      const path = join(work.cwd, file.path)
+      if (file.op === 'put') {
+        await mkdir(dirname(path), { recursive: true })
+        await writeFile(path, file.content)
+      } else {
+        await unlink(path)
+      }
+    }
+    await work.run(['add', '-A', '--', ...entry.paths])
+    await work.run(['commit', '--quiet', '--no-verify', `--author=${entry.author.name} <${entry.author.email}>`, `--date=${entry.ts}`, '-m', withTrailers(entry.message, [entry.oid], [entry.tenant])], {
+      env: { GIT_COMMITTER_NAME: COMMITTER.name, GIT_COMMITTER_EMAIL: COMMITTER.email },
+    })
+    measured += 1
+  }
+  const commitPhaseMs = performance.now() - started
+  const [, pushMs] = await timed(() => work.run(['push', '--quiet', 'origin', 'HEAD:refs/heads/main']))
+  const perEntryMs = commitPhaseMs / measured
+  // The engine's commit for the same entry (the seed commit is first) must carry the same tree.
+  const engineCommits = (await origin.run(['rev-list', '--reverse', 'main'])).trim().split('\n')
+  const engineTree = (await origin.run(['rev-parse', `${engineCommits[measured]}^{tree}`])).trim()
+  const naiveTree = (await work.run(['rev-parse', 'HEAD^{tree}'])).trim()
+  const extrapolatedMs = perEntryMs * dataset.entries.length + pushMs
+  log(`  ${measured} entries in ${(commitPhaseMs / 1000).toFixed(1)} s (${perEntryMs.toFixed(0)} ms each), push ${(pushMs / 1000).toFixed(1)} s; extrapolated to ${dataset.entries.length}: ${(extrapolatedMs / 1000).toFixed(0)} s`)
+  return {
+    measuredEntries: measured,
+    timeBoxed: measured < limit,
+    commitPhaseMs,
+    perEntryMs,
+    pushMs,
+    extrapolatedMs,
+    sameTreeAsEngine: engineTree === naiveTree,
+  }
+}
