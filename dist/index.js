@@ -62194,8 +62194,11 @@ function isUtcDatetime(value) {
         return false;
     return isCalendarDate(match[1] ?? '') && Number(match[2]) <= 23 && Number(match[3]) <= 59 && Number(match[4]) <= 59;
 }
-/** A UUID of any version in its canonical lowercase `8-4-4-4-12` form. */
-function isUuid(value) {
+/**
+ * Any lowercase `8-4-4-4-12` hex string, the nil UUID included: what an `id` field may hold. Bucket keys are
+ * stricter (`isUuid` in keys.ts requires a real version and variant).
+ */
+function isUuidShaped(value) {
     return UUID.test(value);
 }
 function issue(path, message) {
@@ -62285,7 +62288,7 @@ function coerceValue(field, value) {
                 return issue(path, notInListMessage(field.oneOf));
             return { ok: true, value };
         case 'id':
-            return typeof value === 'string' && isUuid(value) ? { ok: true, value } : issue(path, 'expected a lowercase UUID');
+            return typeof value === 'string' && isUuidShaped(value) ? { ok: true, value } : issue(path, 'expected a lowercase UUID');
         case 'date':
             return typeof value === 'string' && isCalendarDate(value) ? { ok: true, value } : issue(path, 'expected a date YYYY-MM-DD');
         case 'datetime':
@@ -63120,7 +63123,7 @@ function isTenant(value) {
     return typeof value === 'string' && TENANT_PATTERN.test(value);
 }
 /** Any lowercase canonical UUID. */
-function keys_isUuid(value) {
+function isUuid(value) {
     return typeof value === 'string' && UUID_PATTERN.test(value);
 }
 function isUuidV7(value) {
@@ -63133,7 +63136,7 @@ function assertTenant(tenant) {
     return tenant;
 }
 function assertId(id, field = 'id') {
-    if (!keys_isUuid(id))
+    if (!isUuid(id))
         throw invalid(field, id, 'expected a lowercase UUID such as 0193f6c2-8e1a-7c3d-9b2e-41f0a6d2c001');
     return id;
 }
@@ -73596,7 +73599,7 @@ const deleteFileSchema = strictObject({
 const commitFileSchema = discriminatedUnion('op', [putFileSchema, deleteFileSchema]);
 const entryFields = {
     v: literal(1, 'unsupported entry version: this reader understands v 1'),
-    oid: schemas_string().refine(keys_isUuid, 'expected a lowercase UUID'),
+    oid: schemas_string().refine(isUuid, 'expected a lowercase UUID'),
     tenant: schemas_string().refine(isTenant, 'expected a tenant id (a-z, 0-9, "-"; at most 63 characters)'),
     message: schemas_string()
         .min(1)

@@ -6,7 +6,7 @@ export {
   coerceInput,
   isCalendarDate,
   isUtcDatetime,
-  isUuid,
+  isUuidShaped,
   recordToJson,
   storedValueProblem,
   TIMESTAMP_FIELDS,

@@ -36,8 +36,11 @@ export function isUtcDatetime(value: string): boolean {
   return isCalendarDate(match[1] ?? '') && Number(match[2]) <= 23 && Number(match[3]) <= 59 && Number(match[4]) <= 59
 }
 
-/** A UUID of any version in its canonical lowercase `8-4-4-4-12` form. */
-export function isUuid(value: string): boolean {
+/**
+ * Any lowercase `8-4-4-4-12` hex string, the nil UUID included: what an `id` field may hold. Bucket keys are
+ * stricter (`isUuid` in keys.ts requires a real version and variant).
+ */
+export function isUuidShaped(value: string): boolean {
   return UUID.test(value)
 }
 
@@ -127,7 +130,7 @@ function coerceValue(field: FieldSpec, value: unknown): Checked<FieldValue> {
       if (field.oneOf !== undefined && !field.oneOf.includes(value)) return issue(path, notInListMessage(field.oneOf))
       return { ok: true, value }
     case 'id':
-      return typeof value === 'string' && isUuid(value) ? { ok: true, value } : issue(path, 'expected a lowercase UUID')
+      return typeof value === 'string' && isUuidShaped(value) ? { ok: true, value } : issue(path, 'expected a lowercase UUID')
     case 'date':
       return typeof value === 'string' && isCalendarDate(value) ? { ok: true, value } : issue(path, 'expected a date YYYY-MM-DD')
     case 'datetime':

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
-  coerceInput, isCalendarDate, isUtcDatetime, isUuid, parseRecord, parseSchema, recordToJson, serializeRecord, validateRecord,
+  coerceInput, isCalendarDate, isUtcDatetime, isUuidShaped, parseRecord, parseSchema, recordToJson, serializeRecord, validateRecord,
   type AgiRecord, type EntitySpec, type FieldValue,
 } from '../../shared/agi/index.ts'
 
@@ -224,9 +224,9 @@ describe('value formats', () => {
   })
 
   it('knows canonical lowercase UUIDs of any version', () => {
-    expect(isUuid(OWNER)).toBe(true)
-    expect(isUuid('00000000-0000-0000-0000-000000000000')).toBe(true)
-    expect(isUuid(OWNER.toUpperCase())).toBe(false)
-    expect(isUuid(OWNER.replaceAll('-', ''))).toBe(false)
+    expect(isUuidShaped(OWNER)).toBe(true)
+    expect(isUuidShaped('00000000-0000-0000-0000-000000000000')).toBe(true)
+    expect(isUuidShaped(OWNER.toUpperCase())).toBe(false)
+    expect(isUuidShaped(OWNER.replaceAll('-', ''))).toBe(false)
   })
 })
