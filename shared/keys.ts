@@ -6,7 +6,8 @@
  *   data/<tenant>/<Entity>/<id>.agi                   the current record
  *   commits/<tenant>/<inverted-ms>-<oid>.json         a pending commit entry
  *   synced/<tenant>/<inverted-ms>-<oid>.json          the same entry once it is in git
- *   intents/<oid>.json                                a transaction in flight
+ *   intents/<tenant>/<oid>.json                       a transaction in flight (per tenant: one tenant's
+ *                                                     load never hides another's open transactions)
  *   quarantine/<original key>                         something corrupt, moved aside
  *   idempotency/<tenant>/<sha256 of the key>.json     the first answer to an Idempotency-Key
  *
@@ -40,7 +41,9 @@ const TENANT_SOURCE = '[a-z0-9][a-z0-9-]{0,62}'
 const RECORD_KEY_PATTERN = new RegExp(`^data/(${TENANT_SOURCE})/([A-Za-z][A-Za-z0-9_]{0,63})/(${UUID_SOURCE})\\.agi$`)
 const PENDING_KEY_PATTERN = new RegExp(`^commits/(${TENANT_SOURCE})/(\\d{13})-(${UUID_SOURCE})\\.json$`)
 const SYNCED_KEY_PATTERN = new RegExp(`^synced/(${TENANT_SOURCE})/(\\d{13})-(${UUID_SOURCE})\\.json$`)
-const INTENT_KEY_PATTERN = new RegExp(`^intents/(${UUID_SOURCE})\\.json$`)
+const INTENT_KEY_PATTERN = new RegExp(`^intents/(${TENANT_SOURCE})/(${UUID_SOURCE})\\.json$`)
+/** Intents written before they were kept per tenant; only the recovery pass still meets them. */
+const LEGACY_INTENT_KEY_PATTERN = new RegExp(`^intents/(${UUID_SOURCE})\\.json$`)
 const IDEMPOTENCY_KEY_PATTERN = new RegExp(`^idempotency/(${TENANT_SOURCE})/([0-9a-f]{64})\\.json$`)
 /** Header values are visible ASCII; inner spaces allowed, none at the ends. */
 const IDEMPOTENCY_VALUE_PATTERN = /^[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?$/
@@ -189,14 +192,21 @@ export function isoUtcMillis(text: string): number | undefined {
 
 // ---------------------------------------------------------------- intents
 
-export function intentKey(oid: string): string {
-  return `${INTENTS_PREFIX}${assertId(oid, 'oid')}.json`
+export function intentsPrefix(tenant: string): string {
+  return `${INTENTS_PREFIX}${assertTenant(tenant)}/`
 }
 
-export function parseIntentKey(key: string): { oid: string } {
+export function intentKey(tenant: string, oid: string): string {
+  return `${intentsPrefix(tenant)}${assertId(oid, 'oid')}.json`
+}
+
+/** The intent key's parts; `tenant` is undefined for a legacy key (`intents/<oid>.json`). */
+export function parseIntentKey(key: string): { tenant?: string; oid: string } {
   const match = typeof key === 'string' ? INTENT_KEY_PATTERN.exec(key) : null
-  if (match === null) throw invalid('key', key, 'expected intents/<uuid>.json')
-  return { oid: match[1]! }
+  if (match !== null) return { tenant: match[1]!, oid: match[2]! }
+  const legacy = typeof key === 'string' ? LEGACY_INTENT_KEY_PATTERN.exec(key) : null
+  if (legacy === null) throw invalid('key', key, 'expected intents/<tenant>/<uuid>.json')
+  return { oid: legacy[1]! }
 }
 
 // ---------------------------------------------------------------- quarantine

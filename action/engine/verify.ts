@@ -1,13 +1,12 @@
 import type { AgiRecord } from '../../shared/agi/types.ts'
 import { parseRecord } from '../../shared/agi/index.ts'
-import { gitBlobSha } from '../../shared/blob-sha.ts'
 import { checkBooks } from '../../shared/domain/index.ts'
 import { recoverAbandonedTransactions, type RecoveryReport } from '../../shared/git-store/index.ts'
-import { META_TX } from '../../shared/git-store/timing.ts'
-import { DATA_PREFIX, INTENTS_PREFIX, parseIntentKey, parseRecordKey } from '../../shared/keys.ts'
+import { DATA_PREFIX, parseRecordKey } from '../../shared/keys.ts'
 import type { FastImportFile } from '../fast-import.ts'
 import type { Bucket } from './bucket.ts'
 import { fetchTip, publish } from './branch.ts'
+import { readBucketTree, stillDrifted, type BucketFile } from './bucket-tree.ts'
 import { resolveContext, type EngineContext, type ResolvedContext } from './context.ts'
 import { loadPendingEntries, type PendingEntry } from './pending.ts'
 import type { CommitReport } from './report.ts'
@@ -54,11 +53,6 @@ export interface VerifyResult {
   headSha: string | null
 }
 
-interface BucketFile {
-  sha: string
-  text: string
-}
-
 /**
  * `verify`: finishes interrupted transactions, then compares the bucket's `data/` tree with the
  * branch's, file by file through blob SHAs (no blob is read from git). Pending entries count as
@@ -79,12 +73,17 @@ export async function runVerify(engine: EngineContext, options: VerifyOptions = 
     for (const corrupt of recovery.corrupt) logger.warning(`unreadable intent ${corrupt.key}: ${corrupt.reason}`)
   }
 
-  const { files: bucket, unsettled } = await readBucketTree(objects)
+  const tree = await readBucketTree(objects, context.now().getTime())
+  const bucket = tree.files
   const pending = await loadPendingEntries(objects, { schema: context.schema })
   // Only the tip's tree is compared: a shallow checkout need not be deepened.
   const tip = await fetchTip(context, 'tip')
   const expected = await expectedTree(context, tip, pending.entries)
-  const drift = compareTrees(bucket, expected.tree, new Set(unsettled))
+  // A transaction that committed between the bucket's read and the entries' is not drift: its files moved.
+  const candidates = compareTrees(bucket, expected.tree, new Set(tree.unsettled))
+  const { steady, moved } = await stillDrifted(objects, tree, candidates.map((item) => item.path))
+  const unsettled = [...tree.unsettled, ...moved].sort()
+  const drift = candidates.filter((item) => steady.has(item.path))
   logger.info(`compared ${bucket.size} file(s) in the bucket with ${expected.gitFiles} on ${branch}${pending.entries.length > 0 ? ` and ${pending.entries.length} pending entr${pending.entries.length === 1 ? 'y' : 'ies'}` : ''}: ${drift.length} drifted`)
   for (const item of drift.slice(0, 100)) logger.warning(`drift: ${item.path}: ${item.kind}`)
   if (drift.length > 100) logger.warning(`drift: … and ${drift.length - 100} more`)
@@ -118,7 +117,8 @@ export async function runVerify(engine: EngineContext, options: VerifyOptions = 
     plan: async (base) => {
       // Against the tip this attempt builds on, which may have moved since the report.
       const now = await expectedTree(context, base, pending.entries)
-      const toFix = compareTrees(bucket, now.tree, new Set(unsettled))
+      // Never a file of a transaction not known to be committed: repair must not commit an in-flight write.
+      const toFix = compareTrees(bucket, now.tree, new Set(unsettled)).filter((item) => !unsettled.includes(item.path))
       const files: FastImportFile[] = toFix.map((item) =>
         item.kind === 'missing-in-bucket' ? { path: item.path, delete: true as const } : { path: item.path, content: (bucket.get(item.path) as BucketFile).text },
       )
@@ -146,40 +146,6 @@ function reconcileMessage(drift: readonly Drift[]): string {
   const lines = drift.slice(0, 50).map((item) => `- ${item.path}: ${item.kind}`)
   if (drift.length > 50) lines.push(`- … and ${drift.length - 50} more`)
   return `reconcile: ${drift.length} files drifted\n\nThe bucket's state of each file, as found by verify:\n${lines.join('\n')}\n`
-}
-
-/**
- * Every `data/` object with its blob SHA, except those written by a transaction whose intent is
- * still open (after the recovery pass, only transactions still in flight have one).
- */
-async function readBucketTree(objects: Bucket): Promise<{ files: Map<string, BucketFile>; unsettled: string[] }> {
-  const open = new Set<string>()
-  for await (const listed of objects.listAll(INTENTS_PREFIX)) {
-    try {
-      open.add(parseIntentKey(listed.key).oid)
-    } catch {
-      // Not an intent key; the recovery pass reports what it cannot read.
-    }
-  }
-  const keys: string[] = []
-  for await (const listed of objects.listAll(DATA_PREFIX)) keys.push(listed.key)
-  const stored = await objects.getMany(keys, 32)
-  const files = new Map<string, BucketFile>()
-  const unsettled: string[] = []
-  await Promise.all(
-    keys.map(async (key, index) => {
-      const object = stored[index]
-      if (object === null || object === undefined) return
-      const tx = object.metadata[META_TX]
-      if (tx !== undefined && open.has(tx)) {
-        unsettled.push(key)
-        return
-      }
-      files.set(key, { sha: await gitBlobSha(object.text), text: object.text })
-    }),
-  )
-  unsettled.sort()
-  return { files, unsettled }
 }
 
 /** The branch's `data/` tree (path → blob SHA) with the pending entries applied on top, in order. */

@@ -24,6 +24,10 @@ export interface CommitRequest {
   nowMs: () => number
   /** Confirms the transaction's deferred reads; runs while the intent is written, before any record is. */
   confirmReads?: () => Promise<void>
+  /** Checks made in the same round trip as the record puts (the records the writes reference are unchanged). */
+  checkWhileApplying?: () => Promise<void>
+  /** Checks that must see this transaction's writes landed (a delete's referrers, after its claim): before the commit point. */
+  checkAfterApplying?: () => Promise<void>
   /** Runs the clean-up after the answer (`ctx.waitUntil`); without it the clean-up is awaited. */
   defer?: (work: Promise<unknown>) => void
 }
@@ -34,29 +38,53 @@ export interface CommitResult {
   versions: Map<string, string>
 }
 
+/** A transaction whose records are in place, waiting for its commit point (or to be undone). */
+export interface PreparedCommit {
+  readonly oid: string
+  readonly entryKey: string
+  /** New version of every record written (deleted records are absent). */
+  readonly versions: Map<string, string>
+  readonly commit: CommitRef
+  /** Writes the entry (the commit point), then cleans up. `CommitOutcomeUnknownError` if the entry's put fails. */
+  finish(): Promise<CommitResult>
+  /** Undoes the writes (the transaction never commits); the intent stays if any write's outcome is unknown. */
+  abort(): Promise<void>
+}
+
 /** The commit could not be confirmed either way; its intent is left for the recovery pass to resolve. */
 export class CommitOutcomeUnknownError extends Error {
+  readonly oid: string
+
   constructor(oid: string, cause: unknown) {
     super(`transaction ${oid} could not be confirmed; the recovery pass will finish or undo it`)
     this.name = 'CommitOutcomeUnknownError'
+    this.oid = oid
     this.cause = cause
   }
 }
 
-/**
- * Writes one transaction with the crash-safe protocol:
- * 1. prepare — the intent (create-only) holds every previous and next state;
- * 2. apply — conditional puts of every record in parallel, each tagged with the transaction id
- *    (a delete first *claims* its record with a conditional put, so a concurrent edit cannot slip in);
- * 3. commit — the pending entry (create-only): the commit point;
- * 4. clean up — deleted records and the intent are removed (deferrable: a crash here is rolled forward).
- * A lost race in step 2 undoes what was applied and throws `LostRaceError`.
- */
+/** Writes one transaction with the crash-safe protocol (see `prepareCommit`) and commits it. */
 export async function commitTransaction(request: CommitRequest): Promise<CommitResult> {
+  return (await prepareCommit(request)).finish()
+}
+
+/**
+ * The crash-safe protocol up to its commit point:
+ * 1. prepare — the intent (create-only) holds every previous and next state;
+ * 2. apply — conditional puts of every record in parallel, each tagged with the transaction id (a delete first
+ *    *claims* its record with a put of new bytes, so every version a concurrent writer could hold is stale);
+ * then `finish()`:
+ * 3. commit — the pending entry (create-only): the commit point;
+ * 4. clean up — deleted records (those still this transaction's) and the intent (deferrable: recovery rolls it forward).
+ * A lost race or a failed check in step 2 undoes what was applied and throws. Whenever a write's outcome is unknown
+ * (its call failed, and may have landed), the intent stays and the recovery pass decides.
+ */
+export async function prepareCommit(request: CommitRequest): Promise<PreparedCommit> {
   const { objects, oid, writes } = request
   const startedMs = request.nowMs()
   const ts = request.ts.toISOString()
   const entryKey = pendingEntryKey(request.tenant, request.ts, oid)
+  const ownIntentKey = intentKey(request.tenant, oid)
   const texts = writes.map((write) => (write.kind === 'delete' ? null : serializeRecord(write.record, request.schema)))
   const entry = await buildEntry(request, ts, texts)
 
@@ -68,64 +96,115 @@ export async function commitTransaction(request: CommitRequest): Promise<CommitR
   }))
   const intent: Intent = { v: 1, oid, tenant: request.tenant, started_ms: startedMs, entry_key: entryKey, entry, ops }
   const [prepared, confirmed] = await Promise.allSettled([
-    objects.put(intentKey(oid), serializeIntent(intent), { condition: { ifAbsent: true } }),
+    objects.put(ownIntentKey, serializeIntent(intent), { condition: { ifAbsent: true } }),
     request.confirmReads?.(),
   ])
+  // A failed intent put may have landed: the recovery pass removes it (no record carries this transaction's tag).
   if (prepared.status === 'rejected') throw prepared.reason
   if (prepared.value === null) throw new Error(`transaction id ${oid} is already in use`)
   if (confirmed.status === 'rejected') {
-    await objects.delete(intentKey(oid))
+    await objects.delete(ownIntentKey).catch(() => undefined)
     throw confirmed.reason
   }
 
   // The tag names the transaction and its timestamp, which is also what names its entry keys.
   const tag = { [META_TX]: oid, [META_TX_MS]: String(request.ts.getTime()) }
-  const outcomes = await Promise.allSettled(
-    writes.map((write, index) => {
-      const text = texts[index] ?? write.previous?.text ?? ''
-      const metadata: Record<string, string> = { ...tag }
-      if (write.kind === 'delete') metadata[META_DELETING] = '1'
-      else {
-        const copy = encodeMetadataText(text)
-        if (copy.length <= META_AGI_MAX_BYTES) metadata[META_AGI] = copy
-      }
-      const condition = write.expectedVersion === null ? { ifAbsent: true as const } : { ifVersion: write.expectedVersion }
-      return objects.put(write.key, text, { condition, metadata })
-    }),
-  )
+  const puts = writes.map((write, index) => {
+    const metadata: Record<string, string> = { ...tag }
+    let text: string
+    if (write.kind === 'delete') {
+      metadata[META_DELETING] = '1'
+      // New bytes, unique to this transaction: R2's version is a digest of the body, so re-putting the same bytes
+      // would leave a concurrent writer's version valid.
+      text = claimText(write.key, oid)
+    } else {
+      text = texts[index] as string
+      const copy = encodeMetadataText(text)
+      if (copy.length <= META_AGI_MAX_BYTES) metadata[META_AGI] = copy
+    }
+    const condition = write.expectedVersion === null ? { ifAbsent: true as const } : { ifVersion: write.expectedVersion }
+    return objects.put(write.key, text, { condition, metadata })
+  })
+  const [outcomes, checked] = await Promise.all([Promise.allSettled(puts), settle(request.checkWhileApplying?.())])
   const versions = new Map<string, string>()
+  const unknown: StagedWrite[] = []
   let lost: StagedWrite | undefined
   let failure: unknown
   outcomes.forEach((outcome, index) => {
     const write = writes[index] as StagedWrite
-    if (outcome.status === 'rejected') failure ??= outcome.reason
-    else if (outcome.value === null) lost ??= write
+    if (outcome.status === 'rejected') {
+      failure ??= outcome.reason
+      unknown.push(write)
+    } else if (outcome.value === null) lost ??= write
     else versions.set(write.key, outcome.value.version)
   })
-  const overdue = request.nowMs() - startedMs > TX_DEADLINE_MS
-  if (lost !== undefined || failure !== undefined || overdue) {
-    await rollBack(objects, writes, versions, oid)
+  const undo = async (): Promise<void> => rollBack(objects, { writes, versions, unknown, oid, intentKey: ownIntentKey })
+  if (lost !== undefined || failure !== undefined) {
+    await undo()
     if (lost !== undefined) throw new LostRaceError(lost.entity, lost.id)
-    throw failure ?? new Error(`transaction ${oid} ran past its ${TX_DEADLINE_MS} ms deadline and was undone`)
+    throw failure
+  }
+  if (checked !== undefined) {
+    await undo()
+    throw checked.error
+  }
+  const after = await settle(request.checkAfterApplying?.())
+  if (after !== undefined) {
+    await undo()
+    throw after.error
   }
 
+  const commit: CommitRef = { oid, key: entryKey, ts, message: request.message, status: 'pending' }
+  let settled = false
+  return {
+    oid,
+    entryKey,
+    versions,
+    commit,
+    abort: async () => {
+      if (settled) return
+      settled = true
+      await undo()
+    },
+    finish: async () => {
+      if (settled) throw new Error(`transaction ${oid} was already finished or undone`)
+      settled = true
+      if (request.nowMs() - startedMs > TX_DEADLINE_MS) {
+        await undo()
+        throw new Error(`transaction ${oid} ran past its ${TX_DEADLINE_MS} ms deadline and was undone`)
+      }
+      try {
+        const written = await objects.put(entryKey, JSON.stringify(entry), { condition: { ifAbsent: true }, metadata: entrySummaryMetadata(entry) })
+        // Taken already: only this transaction writes this key, so an earlier attempt of this very put landed.
+        if (written === null) throw new Error(`entry ${entryKey} already exists`)
+      } catch (error) {
+        // The put may or may not have landed; only the recovery pass, once this writer is surely gone, may decide.
+        throw new CommitOutcomeUnknownError(oid, error)
+      }
+      // The transaction is committed: a failed clean-up is not the caller's failure; recovery rolls it forward.
+      const cleanUpWork = cleanUp(objects, writes, versions, ownIntentKey).catch(() => undefined)
+      if (request.defer !== undefined) request.defer(cleanUpWork)
+      else await cleanUpWork
+      const answered = new Map(versions)
+      for (const write of writes) if (write.kind === 'delete') answered.delete(write.key)
+      return { commit, versions: answered }
+    },
+  }
+}
+
+/** What a delete's claim puts in place of the record until its clean-up removes it: never read as a record. */
+export function claimText(key: string, oid: string): string {
+  return `# ${key} is being deleted by transaction ${oid}\n`
+}
+
+async function settle(work: Promise<unknown> | undefined): Promise<{ error: unknown } | undefined> {
+  if (work === undefined) return undefined
   try {
-    const written = await objects.put(entryKey, JSON.stringify(entry), {
-      condition: { ifAbsent: true },
-      metadata: entrySummaryMetadata(entry),
-    })
-    if (written === null) throw new Error(`entry ${entryKey} already exists`)
+    await work
+    return undefined
   } catch (error) {
-    // The put may or may not have landed; only the recovery pass, once this writer is surely gone, may decide.
-    throw new CommitOutcomeUnknownError(oid, error)
+    return { error }
   }
-
-  // The transaction is committed: a failed clean-up is not the caller's failure; recovery rolls it forward.
-  const cleanUpWork = cleanUp(objects, writes, oid).catch(() => undefined)
-  if (request.defer !== undefined) request.defer(cleanUpWork)
-  else await cleanUpWork
-  for (const write of writes) if (write.kind === 'delete') versions.delete(write.key)
-  return { commit: { oid, key: entryKey, ts, message: request.message, status: 'pending' }, versions }
 }
 
 async function buildEntry(request: CommitRequest, ts: string, texts: (string | null)[]): Promise<CommitEntry> {
@@ -150,21 +229,55 @@ async function buildEntry(request: CommitRequest, ts: string, texts: (string | n
   return entry
 }
 
-/** Undoes the writes that landed (each conditional on the version this transaction wrote), then drops the intent. */
-async function rollBack(objects: ObjectStore, writes: StagedWrite[], versions: Map<string, string>, oid: string): Promise<void> {
-  await Promise.all(
-    writes.map(async (write) => {
-      const version = versions.get(write.key)
+interface Undo {
+  writes: StagedWrite[]
+  /** Writes known to have landed, with the version they made. */
+  versions: Map<string, string>
+  /** Writes whose put failed: they may have landed, now or later. */
+  unknown: StagedWrite[]
+  oid: string
+  intentKey: string
+}
+
+/**
+ * Undoes this transaction's writes, each conditional on the version it made (a write of unknown outcome is undone
+ * if it is found in place). The intent is removed only when nothing of this transaction can still land: any write
+ * of unknown outcome, or an undo that failed, leaves it for the recovery pass.
+ */
+async function rollBack(objects: ObjectStore, undo: Undo): Promise<void> {
+  const undone = await Promise.allSettled(
+    undo.writes.map(async (write) => {
+      let version = undo.versions.get(write.key)
+      if (version === undefined && undo.unknown.includes(write)) {
+        const current = await objects.get(write.key)
+        if (current !== null && current.metadata[META_TX] === undo.oid) version = current.version
+      }
       if (version === undefined) return
-      if (write.previous === null) await objects.delete(write.key)
+      if (write.previous === null) await deleteIfVersion(objects, write.key, version)
       else await objects.put(write.key, write.previous.text, { condition: { ifVersion: version }, metadata: write.previous.metadata })
     }),
   )
-  await objects.delete(intentKey(oid))
+  if (undo.unknown.length > 0 || undone.some((outcome) => outcome.status === 'rejected')) return
+  await objects.delete(undo.intentKey).catch(() => undefined)
 }
 
-async function cleanUp(objects: ObjectStore, writes: StagedWrite[], oid: string): Promise<void> {
-  const deleted = writes.filter((write) => write.kind === 'delete').map((write) => write.key)
-  if (deleted.length > 0) await objects.delete(deleted)
-  await objects.delete(intentKey(oid))
+/**
+ * Removes deleted records that are still this transaction's claim, then the intent. A record another writer has
+ * since replaced is not this clean-up's to remove.
+ */
+async function cleanUp(objects: ObjectStore, writes: StagedWrite[], versions: Map<string, string>, ownIntentKey: string): Promise<void> {
+  await Promise.all(
+    writes.filter((write) => write.kind === 'delete').map((write) => deleteIfVersion(objects, write.key, versions.get(write.key) as string)),
+  )
+  await objects.delete(ownIntentKey)
+}
+
+/**
+ * Deletes a key only while it holds `version`. Deletes are unconditional in R2 and S3, so this reads first; it is
+ * safe because a key this transaction wrote cannot be replaced while its intent is open (other writers find it
+ * busy), and a claimed key cannot be replaced at all until it is gone.
+ */
+async function deleteIfVersion(objects: ObjectStore, key: string, version: string): Promise<void> {
+  const current = await objects.get(key)
+  if (current !== null && current.version === version) await objects.delete(key)
 }

@@ -1,13 +1,15 @@
 import type { AgiRecord, FieldValue, Schema } from '../agi/types.ts'
-import { ConflictError, DomainRuleError, OperationNotAllowedError, ValidationError } from '../errors.ts'
-import { entityPrefix, INTENTS_PREFIX, newId, parseRecordKey, recordKey } from '../keys.ts'
+import { ConflictError, OperationNotAllowedError, ValidationError } from '../errors.ts'
+import { entityPrefix, intentsPrefix, newId, parseIntentKey, parseRecordKey, recordKey } from '../keys.ts'
 import { decodeMetadataText } from '../metadata-text.ts'
-import type { StoredObject } from '../object-store/object-store.ts'
-import { commitTransaction } from './commit-protocol.ts'
+import type { ListedObject, StoredObject } from '../object-store/object-store.ts'
+import { prepareCommit, type PreparedCommit } from './commit-protocol.ts'
+import { committedAmong } from './committed.ts'
 import { parseIntent } from './intent.ts'
 import { createMessage, deleteMessage, editMessage } from './messages.ts'
-import { parseStoredRecord, readCommitted, RecordBusyError } from './record-io.ts'
-import { META_AGI, META_TX } from './timing.ts'
+import { parseStoredRecord, readCommitted, RecordBusyError, writerToConfirm, type Writer } from './record-io.ts'
+import { assertUnreferenced } from './referrers.ts'
+import { META_AGI, META_DELETING, META_TX } from './timing.ts'
 import { LostRaceError, Transaction } from './transaction.ts'
 import type { Author, CommitRef, GitStoreOptions, StoredRecord } from './types.ts'
 
@@ -49,6 +51,8 @@ const LIST_MAX_LIMIT = 200
  */
 export class GitStore {
   readonly #options: GitStoreOptions
+  /** With `holdCommit`: the transaction prepared and waiting for `finishHeld` or `abortHeld`. */
+  #held: PreparedCommit | undefined
 
   constructor(options: GitStoreOptions) {
     this.#options = options
@@ -72,14 +76,16 @@ export class GitStore {
     fn: (tx: Transaction) => Promise<T>,
     options: TransactionOptions = {},
   ): Promise<TransactionResult<T>> {
+    if (this.#held !== undefined) throw new Error(`transaction ${this.#held.oid} is held: finish or abort it first`)
     const attempts = 2
     for (let attempt = 1; ; attempt++) {
+      const nowMs = () => this.#now().getTime()
       const tx = new Transaction({
         objects: this.#options.objects,
         schema: this.#options.schema,
         tenant: this.#options.tenant,
         now: this.#now(),
-        nowMs: () => this.#now().getTime(),
+        nowMs,
         newId: this.#newId,
         enforceCrud: options.enforceCrud ?? true,
         deferReadConfirmation: attempt === 1,
@@ -89,25 +95,34 @@ export class GitStore {
         await tx.checkReferences()
         const writes = tx.writes
         if (writes.length === 0) return { value, commit: null, records: [], deleted: [] }
-        const { commit, versions } = await commitTransaction({
+        const oid = this.#newId()
+        const deletes = writes.filter((write) => write.kind === 'delete')
+        const prepared = await prepareCommit({
           objects: this.#options.objects,
           schema: this.#options.schema,
           tenant: this.#options.tenant,
           author: this.#options.author,
           actor: this.#options.actor,
-          oid: this.#newId(),
+          oid,
           ts: tx.timestamp,
           message: typeof message === 'function' ? message(value, tx) : message,
           writes,
           confirmReads: () => tx.confirmReads(),
-          nowMs: () => this.#now().getTime(),
+          checkWhileApplying: () => tx.verifyReferences(),
+          checkAfterApplying:
+            deletes.length === 0
+              ? undefined
+              : () => assertUnreferenced({ objects: this.#options.objects, schema: this.#options.schema, tenant: this.#options.tenant, nowMs, oid }, deletes),
+          nowMs,
           defer: this.#options.defer,
         })
+        let commit = prepared.commit
+        if (this.#options.holdCommit === true) this.#held = prepared
+        else commit = (await prepared.finish()).commit
         const records = writes
           .filter((write) => write.kind !== 'delete')
-          .map((write) => ({ key: write.key, record: write.record, version: versions.get(write.key) as string, unknownFields: Object.keys(write.record.unknown) }))
-        const deleted = writes.filter((write) => write.kind === 'delete').map((write) => write.key)
-        return { value, commit, records, deleted }
+          .map((write) => ({ key: write.key, record: write.record, version: prepared.versions.get(write.key) as string, unknownFields: Object.keys(write.record.unknown) }))
+        return { value, commit, records, deleted: deletes.map((write) => write.key) }
       } catch (error) {
         const raced = error instanceof LostRaceError || error instanceof RecordBusyError
         if (!raced || tx.usedExplicitVersion) throw error
@@ -115,6 +130,26 @@ export class GitStore {
         await this.#sleep(25 + Math.random() * 75)
       }
     }
+  }
+
+  /** The transaction held by `holdCommit`, if any: its id and the entry key its commit point writes. */
+  get heldCommit(): { oid: string; entryKey: string; ms: number } | undefined {
+    const held = this.#held
+    return held === undefined ? undefined : { oid: held.oid, entryKey: held.entryKey, ms: Date.parse(held.commit.ts) }
+  }
+
+  /** Commits the held transaction. `CommitOutcomeUnknownError` when its entry's put fails (it may have landed). */
+  async finishHeld(): Promise<void> {
+    const held = this.#held
+    this.#held = undefined
+    if (held !== undefined) await held.finish()
+  }
+
+  /** Undoes the held transaction: it never commits. */
+  async abortHeld(): Promise<void> {
+    const held = this.#held
+    this.#held = undefined
+    if (held !== undefined) await held.abort()
   }
 
   /** Reads one record (its committed view); null when it does not exist. Corrupt bytes throw `CorruptObjectError`. */
@@ -143,32 +178,52 @@ export class GitStore {
       if (parsed.tenant !== tenant || parsed.entity !== entity) throw new ValidationError('cursor does not belong to this list')
     }
     const where = options.where
-    // Intents are listed after the records: a transaction whose write the first list saw wrote its intent
-    // before it, so it is either still listed as open or already settled.
     const page = await objects.list({ prefix, startAfter: options.cursor, limit: where === undefined ? limit : 1000 })
-    const open = await this.#openTransactions()
+    const settled = await this.#committedView(page.objects)
     const records: StoredRecord[] = []
     let lastKey: string | undefined
-    for (const listed of page.objects) {
+    for (const [index, listed] of page.objects.entries()) {
       if (records.length >= limit) break
       lastKey = listed.key
-      const { id } = parseRecordKey(schema, listed.key)
-      const copy = listed.metadata[META_AGI]
-      const text = copy === undefined ? undefined : (decodeMetadataText(copy) ?? undefined)
-      let object: StoredObject | null =
-        text !== undefined ? { key: listed.key, version: listed.version, text, metadata: listed.metadata } : await objects.get(listed.key)
-      if (object === null) continue
-      const writer = object.metadata[META_TX]
-      if (writer !== undefined && open.has(writer)) {
-        object = await readCommitted(objects, listed.key, tenant, () => this.#now().getTime(), { forWrite: false })
-      }
-      if (object === null) continue
-      const stored = parseStoredRecord(schema, object, { entity, id })
+      const object = settled[index]
+      if (object === null || object === undefined) continue
+      const stored = parseStoredRecord(schema, object, { entity, id: parseRecordKey(schema, listed.key).id })
       if (where !== undefined && !matches(stored.record, where)) continue
       records.push(stored)
     }
     const more = page.cursor !== undefined || (lastKey !== undefined && lastKey !== page.objects.at(-1)?.key)
     return more && lastKey !== undefined ? { records, cursor: lastKey } : { records }
+  }
+
+  /**
+   * The committed view of listed records, as strict as a read: a record whose writer is open, or wrote recently and
+   * is not found committed, is read through `readCommitted`; the rest is served from the listing. The tenant's open
+   * intents are listed after the records (a writer seen in the first list wrote its intent before it), and recent
+   * writers are confirmed in one batch from the entry lists.
+   */
+  async #committedView(listed: readonly ListedObject[]): Promise<(StoredObject | null)[]> {
+    const { objects, tenant } = this.#options
+    const nowMs = () => this.#now().getTime()
+    const writers = new Map<string, Writer>()
+    for (const object of listed) {
+      const writer = writerToConfirm(object.metadata, tenant, nowMs())
+      if (writer !== null) writers.set(writer.oid, writer)
+    }
+    const [open, committed] = await Promise.all([this.#openTransactions(), committedAmong(objects, tenant, [...writers.values()])])
+    return Promise.all(
+      listed.map(async (object) => {
+        const writer = object.metadata[META_TX]
+        const unconfirmed = writer !== undefined && (open.has(writer) || (writers.has(writer) && !committed.has(writer)))
+        if (unconfirmed) return readCommitted(objects, object.key, tenant, nowMs, { forWrite: false })
+        if (object.metadata[META_DELETING] !== undefined) return null
+        const copy = object.metadata[META_AGI]
+        const text = copy === undefined ? null : decodeMetadataText(copy)
+        if (text !== null) return { key: object.key, version: object.version, text, metadata: object.metadata }
+        // Too big for the metadata copy: read it, and take it only if it is still the version listed.
+        const read = await readCommitted(objects, object.key, tenant, nowMs, { forWrite: false })
+        return read
+      }),
+    )
   }
 
   async create(entity: string, fields: Record<string, FieldValue>): Promise<{ stored: StoredRecord; commit: CommitRef }> {
@@ -209,36 +264,14 @@ export class GitStore {
     return { stored: result.records[0] as StoredRecord, commit: result.commit }
   }
 
-  /** Deletes a record; one that another record names through a `REFERENCES` field is refused (422 `referenced`). */
+  /**
+   * Deletes a record; one that another record names through a `REFERENCES` field is refused (422 `referenced`).
+   * The referrers are looked for after the record is claimed (see `assertUnreferenced`), so a write setting a
+   * reference to it cannot slip in between.
+   */
   async delete(entity: string, id: string, options: { expectedVersion?: string } = {}): Promise<{ commit: CommitRef }> {
-    await this.#assertUnreferenced(entity, id)
     const result = await this.transaction(deleteMessage(entity, id), (tx) => tx.delete(entity, id, options))
     return { commit: result.commit as CommitRef }
-  }
-
-  /**
-   * Deleting a record that others still name (a customer with invoices) would leave their references pointing
-   * at nothing. Every field that REFERENCES the entity is searched, one filtered list page at a time.
-   */
-  async #assertUnreferenced(entity: string, id: string): Promise<void> {
-    for (const spec of this.#options.schema.entities.values()) {
-      for (const field of spec.fields) {
-        if (field.references !== entity) continue
-        let cursor: string | undefined
-        do {
-          const page = await this.#list(spec.name, { where: { [field.name]: id }, limit: 1, cursor })
-          const referrer = page.records.find((stored) => stored.record.entity !== entity || stored.record.id !== id)
-          if (referrer !== undefined) {
-            throw new DomainRuleError(
-              'referenced',
-              `${entity} ${id.slice(0, 8)} is referenced by ${spec.name} ${referrer.record.id.slice(0, 8)} (${field.name}) and cannot be deleted.`,
-              { entity: spec.name, id: referrer.record.id, field: field.name },
-            )
-          }
-          cursor = page.cursor
-        } while (cursor !== undefined)
-      }
-    }
   }
 
   #allow(entity: string, operation: 'read' | 'list'): void {
@@ -247,14 +280,15 @@ export class GitStore {
     if (!spec.crud.has(operation)) throw new OperationNotAllowedError(`${entity} does not allow ${operation}`)
   }
 
-  /** Ids of transactions that have an intent right now (usually none): one list call. */
+  /** Ids of this tenant's transactions that have an intent right now (usually none), every page. */
   async #openTransactions(): Promise<Set<string>> {
-    const page = await this.#options.objects.list({ prefix: INTENTS_PREFIX, limit: 1000 })
     const open = new Set<string>()
-    for (const listed of page.objects) {
-      const oid = listed.key.slice(INTENTS_PREFIX.length).replace(/\.json$/, '')
-      open.add(oid)
-    }
+    let cursor: string | undefined
+    do {
+      const page = await this.#options.objects.list({ prefix: intentsPrefix(this.#options.tenant), cursor })
+      for (const listed of page.objects) open.add(parseIntentKey(listed.key).oid)
+      cursor = page.cursor
+    } while (cursor !== undefined)
     return open
   }
 

@@ -1,8 +1,9 @@
 import { parseRecord } from '../agi/index.ts'
 import type { Schema } from '../agi/types.ts'
 import { AgiParseError, ConflictError, CorruptObjectError } from '../errors.ts'
-import { intentKey, parseRecordKeyWithoutSchema, pendingEntryKey, quarantineKey, syncedEntryKey } from '../keys.ts'
+import { intentKey, parseRecordKeyWithoutSchema, pendingEntryKey } from '../keys.ts'
 import type { ObjectStore, StoredObject } from '../object-store/object-store.ts'
+import { isCommitted, type Writer } from './committed.ts'
 import { parseIntent, type Intent } from './intent.ts'
 import { recoverTransaction } from './recovery.ts'
 import { META_DELETING, META_TX, META_TX_MS, TX_ABANDONED_MS, TX_CONFIRM_WINDOW_MS } from './timing.ts'
@@ -23,13 +24,7 @@ export function parseStoredRecord(
   }
 }
 
-/** The transaction that last wrote a record, as its metadata tags it. */
-export interface Writer {
-  oid: string
-  tenant: string
-  /** The transaction's timestamp (its entry's `ts`), which also names its entry keys. */
-  ms: number
-}
+export type { Writer }
 
 /**
  * The writer to confirm before a record is trusted: one that wrote recently (its transaction may still be
@@ -39,7 +34,7 @@ export function writerToConfirm(metadata: Record<string, string>, tenant: string
   const oid = metadata[META_TX]
   if (oid === undefined) return null
   const ms = Number(metadata[META_TX_MS])
-  if (!Number.isSafeInteger(ms)) throw new CorruptObjectError(`${intentKey(oid)}`, `unreadable transaction time ${JSON.stringify(metadata[META_TX_MS])}`)
+  if (!Number.isSafeInteger(ms)) throw new CorruptObjectError(intentKey(tenant, oid), `unreadable transaction time ${JSON.stringify(metadata[META_TX_MS])}`)
   if (metadata[META_DELETING] === undefined && nowMs - ms >= TX_CONFIRM_WINDOW_MS) return null
   return { oid, tenant, ms }
 }
@@ -53,14 +48,14 @@ export type TransactionState =
   | { state: 'rolled-back' }
 
 /**
- * The entry decides: a transaction is committed iff its entry exists (pending, or already synced). The intent
- * and the pending entry are fetched together; the synced (or quarantined) copy only when neither exists, and after
- * the pending GET, because the Action writes those copies before deleting the pending one.
+ * Where a writer stands, by the one rule (`isCommitted`): its entry decides, whether the intent is still there
+ * (its clean-up may have failed, or be running) or not. The intent and the pending entry are fetched together;
+ * the entry's other places only when the pending one is absent.
  */
 export async function transactionState(objects: ObjectStore, writer: Writer, nowMs: number): Promise<TransactionState> {
   const ts = new Date(writer.ms)
   const [intentObject, pending] = await Promise.all([
-    objects.get(intentKey(writer.oid)),
+    objects.get(intentKey(writer.tenant, writer.oid)),
     objects.get(pendingEntryKey(writer.tenant, ts, writer.oid)),
   ])
   let intent: Intent | null = null
@@ -69,17 +64,9 @@ export async function transactionState(objects: ObjectStore, writer: Writer, now
     if (!parsed.ok) throw new CorruptObjectError(intentObject.key, parsed.reason)
     intent = parsed.intent
   }
-  if (pending !== null) return { state: 'committed', intent }
-  if (intent !== null) {
-    return nowMs - intent.started_ms >= TX_ABANDONED_MS ? { state: 'abandoned', intent } : { state: 'in-flight', intent }
-  }
-  // Committed entries move on: to `synced/` once in git, or to quarantine if the Action found them corrupt
-  // (the transaction was still acknowledged and its records stand).
-  const [synced, quarantined] = await Promise.all([
-    objects.get(syncedEntryKey(writer.tenant, ts, writer.oid)),
-    objects.get(quarantineKey(pendingEntryKey(writer.tenant, ts, writer.oid))),
-  ])
-  return synced !== null || quarantined !== null ? { state: 'committed', intent: null } : { state: 'rolled-back' }
+  if (pending !== null || (await isCommitted(objects, writer, 'absent'))) return { state: 'committed', intent }
+  if (intent === null) return { state: 'rolled-back' }
+  return nowMs - intent.started_ms >= TX_ABANDONED_MS ? { state: 'abandoned', intent } : { state: 'in-flight', intent }
 }
 
 /**

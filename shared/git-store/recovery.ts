@@ -1,19 +1,23 @@
 import { CorruptObjectError } from '../errors.ts'
-import { INTENTS_PREFIX, intentKey } from '../keys.ts'
+import { INTENTS_PREFIX, intentKey, isoUtcMillis } from '../keys.ts'
 import type { ObjectStore } from '../object-store/object-store.ts'
+import { isCommitted } from './committed.ts'
 import { parseIntent, type Intent } from './intent.ts'
 import { META_TX, TX_ABANDONED_MS } from './timing.ts'
 
 export type RecoveryOutcome = 'rolled-forward' | 'rolled-back'
 
 /**
- * Finishes or undoes one interrupted transaction. The entry decides: if it was written, every record write
- * had landed, so only clean-up remains (roll forward); if not, nothing was acknowledged, so every write that
- * still carries this transaction's tag is undone (roll back). Idempotent: running it twice, or concurrently,
- * converges on the same state.
+ * Finishes or undoes one interrupted transaction. The entry decides, by the one rule (`isCommitted`: pending,
+ * synced or quarantined): if it was written, every record write had landed, so only clean-up remains (roll
+ * forward); if not, nothing was acknowledged, so every write that still carries this transaction's tag is undone
+ * (roll back). Idempotent: running it twice, or concurrently, converges on the same state. `key` is where the
+ * intent was found (a legacy intent lives outside its tenant's prefix).
  */
-export async function recoverTransaction(objects: ObjectStore, intent: Intent): Promise<RecoveryOutcome> {
-  const committed = (await objects.get(intent.entry_key)) !== null
+export async function recoverTransaction(objects: ObjectStore, intent: Intent, key = intentKey(intent.tenant, intent.oid)): Promise<RecoveryOutcome> {
+  const ms = isoUtcMillis(intent.entry.ts)
+  if (ms === undefined) throw new CorruptObjectError(key, `unreadable entry time ${JSON.stringify(intent.entry.ts)}`)
+  const committed = await isCommitted(objects, { oid: intent.oid, tenant: intent.tenant, ms })
   if (committed) {
     await Promise.all(
       intent.ops
@@ -40,7 +44,7 @@ export async function recoverTransaction(objects: ObjectStore, intent: Intent): 
       }),
     )
   }
-  await objects.delete(intentKey(intent.oid))
+  await objects.delete(key)
   return committed ? 'rolled-forward' : 'rolled-back'
 }
 
@@ -82,7 +86,7 @@ export async function recoverAbandonedTransactions(
         report.inFlight.push(intent.oid)
         continue
       }
-      const outcome = await recoverTransaction(objects, intent)
+      const outcome = await recoverTransaction(objects, intent, listed.key)
       ;(outcome === 'rolled-forward' ? report.rolledForward : report.rolledBack).push(intent.oid)
     }
     cursor = page.cursor

@@ -4,6 +4,7 @@ import { ConflictError, DomainRuleError, NotFoundError, OperationNotAllowedError
 import { recordKey } from '../keys.ts'
 import type { ObjectStore, StoredObject } from '../object-store/object-store.ts'
 import { conflictMessage, confirmsRead, parseStoredRecord, readCommitted, RecordBusyError, transactionState, writerToConfirm, type Writer } from './record-io.ts'
+import { META_DELETING } from './timing.ts'
 
 /** A write the transaction will make when it commits. */
 export interface StagedWrite {
@@ -62,6 +63,8 @@ export class Transaction {
   readonly #loaded = new Map<string, Loaded | null>()
   readonly #writes = new Map<string, StagedWrite>()
   readonly #unconfirmed = new Map<string, { writer: Writer; metadata: Record<string, string> }>()
+  /** Records the staged writes reference, with the version read: checked again while the writes are applied. */
+  readonly #referenced = new Map<string, string>()
   #explicitVersion = false
 
   constructor(ctx: TransactionContext) {
@@ -180,11 +183,28 @@ export class Transaction {
                 id,
               })
             }
+            const key = recordKey(this.#ctx.schema, this.#ctx.tenant, target, id)
+            const loaded = this.#writes.has(key) ? undefined : this.#loaded.get(key)
+            if (loaded != null) this.#referenced.set(key, loaded.object.version)
           }),
         )
       }
     }
     await Promise.all(checks)
+  }
+
+  /**
+   * Runs in the same round trip as the record puts: every record a write references is still at the version read
+   * and not claimed by a delete. A delete's claim changes the version, and the delete looks for referrers only
+   * after its claim has landed, so of a reference and a delete of its target at most one commits.
+   */
+  async verifyReferences(): Promise<void> {
+    await Promise.all(
+      [...this.#referenced].map(async ([key, version]) => {
+        const current = await this.#ctx.objects.get(key)
+        if (current === null || current.version !== version || current.metadata[META_DELETING] !== undefined) throw new RecordBusyError(key)
+      }),
+    )
   }
 
   /** The staged writes, in the order they were first staged. */
@@ -230,6 +250,10 @@ export class Transaction {
     let object: StoredObject | null
     if (!forWrite && this.#ctx.deferReadConfirmation) {
       object = await this.#ctx.objects.get(key)
+      // A delete's claim holds no record to read: what stands is decided now, by its writer.
+      if (object !== null && object.metadata[META_DELETING] !== undefined) {
+        object = await readCommitted(this.#ctx.objects, key, this.#ctx.tenant, this.#ctx.nowMs, { forWrite })
+      }
       const writer = object === null ? null : writerToConfirm(object.metadata, this.#ctx.tenant, this.#ctx.nowMs())
       if (object !== null && writer !== null) this.#unconfirmed.set(key, { writer, metadata: object.metadata })
     } else {

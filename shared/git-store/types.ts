@@ -39,6 +39,12 @@ export interface GitStoreOptions {
    * Without it the work is awaited before the call returns.
    */
   defer?: (work: Promise<unknown>) => void
+  /**
+   * Stop each transaction before its commit point; the caller commits it with `finishHeld` (or undoes it with
+   * `abortHeld`) once it has recorded what it needs to: an idempotency key's answer is stored before the commit
+   * point, so a call that committed always has its answer to replay.
+   */
+  holdCommit?: boolean
   /** Sleeps between retries; injectable so tests need not wait. */
   sleep?: (ms: number) => Promise<void>
 }

@@ -228,11 +228,16 @@ describe('commit entry keys', () => {
 })
 
 describe('intent, quarantine and idempotency keys', () => {
-  it('builds and parses intent keys', () => {
-    expect(intentKey(OID)).toBe(`intents/${OID}.json`)
+  it('builds and parses intent keys, one prefix per tenant', () => {
+    expect(intentKey('acme', OID)).toBe(`intents/acme/${OID}.json`)
+    expect(parseIntentKey(`intents/acme/${OID}.json`)).toEqual({ tenant: 'acme', oid: OID })
+    expectValidationError(() => intentKey('acme', '../x'))
+    expectValidationError(() => intentKey('../x', OID))
+    expectValidationError(() => parseIntentKey(`intents/acme/x/${OID}.json`))
+  })
+
+  it('still parses a legacy intent key, which names no tenant', () => {
     expect(parseIntentKey(`intents/${OID}.json`)).toEqual({ oid: OID })
-    expectValidationError(() => intentKey('../x'))
-    expectValidationError(() => parseIntentKey(`intents/acme/${OID}.json`))
   })
 
   it('quarantines keys under known prefixes, malformed ones included', () => {

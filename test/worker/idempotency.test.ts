@@ -73,12 +73,14 @@ describe('Idempotency-Key', () => {
     const key = await idempotencyRecordKey('acme', 'k-dead')
     await env.BUCKET.put(key, JSON.stringify({ v: 1, tool: 'create_customer', fingerprint: 'x', state: 'claimed', at_ms: Date.now() - CLAIM_TTL_MS - 1 }))
     expect((await callTool('create_customer', { name: 'Ada' }, withKey('k-dead'))).status).toBe(200)
+    await settle()
     const stored = JSON.parse((await textAt(key))!)
     expect(stored.state).toBe('answered')
   })
 
   it('an answer older than 24 hours is not replayed', async () => {
     await ok('create_customer', { name: 'Ada' }, withKey('k-old'))
+    await settle()
     const key = await idempotencyRecordKey('acme', 'k-old')
     const stored = JSON.parse((await textAt(key))!)
     await env.BUCKET.put(key, JSON.stringify({ ...stored, at_ms: Date.now() - 25 * 3_600_000 }))
@@ -97,8 +99,9 @@ describe('Idempotency-Key', () => {
     counting.reset()
     await ok('create_customer', { name: 'Ada' }, { fetcher, ...withKey('k-cost') })
     const withHeader = counting.counts()
-    // The claim and the answer: two puts, one get, beyond the write itself.
-    expect(withHeader.put - without.put).toBe(2)
+    // The claim, the answer stored before the commit point, and its mark once committed (after the answer):
+    // three puts, one get, beyond the write itself.
+    expect(withHeader.put - without.put).toBe(3)
     expect(withHeader.get - without.get).toBe(1)
     expect((await callTool('list_customers', {}, withKey('k-cost'))).status).toBe(200)
   })

@@ -34,6 +34,7 @@ export async function invokeTool(call: ToolCall): Promise<ToolAnswer & { replaye
     const shown = issues.slice(0, 5).map((issue) => `${issue.path.join('.') || '(arguments)'}: ${issue.message}`)
     throw new ValidationError(`invalid arguments for ${tool.name}: ${shown.join('; ')}${issues.length > 5 ? '; …' : ''}`, issues)
   }
+  const idempotent = tool.access === 'write' && call.idempotencyKey !== undefined
   const store = new GitStore({
     objects: call.objects,
     schema: ERP_SCHEMA,
@@ -41,12 +42,29 @@ export async function invokeTool(call: ToolCall): Promise<ToolAnswer & { replaye
     author: { name: caller.name, email: caller.email },
     actor: caller.sub,
     defer: call.defer,
+    // An idempotent call stores its answer before its commit point (see runIdempotently).
+    holdCommit: idempotent,
   })
   const run = async (): Promise<ToolAnswer> => ({ status: 200, body: await tool.handler(parsed.data, { caller, store }) })
-  if (tool.access !== 'write' || call.idempotencyKey === undefined) return { ...(await run()), replayed: false }
+  if (!idempotent) return { ...(await run()), replayed: false }
   return runIdempotently(
-    { objects: call.objects, tenant: caller.tenant, key: call.idempotencyKey, tool: tool.name, args: scoped },
-    run,
+    { objects: call.objects, tenant: caller.tenant, key: call.idempotencyKey as string, tool: tool.name, args: scoped, defer: call.defer },
+    async () => {
+      let answer: ToolAnswer
+      try {
+        answer = await run()
+      } catch (error) {
+        await store.abortHeld()
+        throw error
+      }
+      const held = store.heldCommit
+      return {
+        answer,
+        ...(held === undefined ? {} : { commit: { oid: held.oid, ms: held.ms } }),
+        finish: () => store.finishHeld(),
+        abort: () => store.abortHeld(),
+      }
+    },
   )
 }
 

@@ -80,5 +80,12 @@ export async function pendingEntries(tenant = 'acme'): Promise<CommitEntry[]> {
 
 /** Waits for `waitUntil` work (intent clean-up) that the Worker left running after its answer. */
 export async function settle(): Promise<void> {
-  for (let i = 0; i < 50 && (await keysUnder('intents/')).length > 0; i++) await new Promise((resolve) => setTimeout(resolve, 20))
+  for (let i = 0; i < 50 && ((await keysUnder('intents/')).length > 0 || (await committingAnswers()) > 0); i++) await new Promise((resolve) => setTimeout(resolve, 20))
+}
+
+/** Idempotency answers not yet marked answered (the mark is written after the answer, with `waitUntil`). */
+async function committingAnswers(): Promise<number> {
+  let count = 0
+  for (const key of await keysUnder('idempotency/')) if ((await textAt(key))?.includes('"state":"committing"')) count += 1
+  return count
 }

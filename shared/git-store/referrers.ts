@@ -1,0 +1,134 @@
+import type { FieldSpec, Schema } from '../agi/types.ts'
+import { CorruptObjectError, DomainRuleError } from '../errors.ts'
+import { entityPrefix, intentsPrefix, intentKey, parseRecordKey } from '../keys.ts'
+import { decodeMetadataText } from '../metadata-text.ts'
+import type { ListedObject, ObjectStore } from '../object-store/object-store.ts'
+import { committedAmong } from './committed.ts'
+import { parseIntent } from './intent.ts'
+import { parseStoredRecord, RecordBusyError, transactionState, writerToConfirm, type Writer } from './record-io.ts'
+import { META_AGI, META_DELETING } from './timing.ts'
+
+export interface ReferrerScope {
+  objects: ObjectStore
+  schema: Schema
+  tenant: string
+  nowMs: () => number
+  /** The deleting transaction itself: its own intent and writes are not referrers. */
+  oid: string
+}
+
+export interface DeletedRecord {
+  key: string
+  entity: string
+  id: string
+}
+
+/** Every field of the schema that references `entity`, with the entity that declares it. */
+export function referringFields(schema: Schema, entity: string): { entity: string; field: FieldSpec }[] {
+  const found: { entity: string; field: FieldSpec }[] = []
+  for (const spec of schema.entities.values()) {
+    for (const field of spec.fields) if (field.references === entity) found.push({ entity: spec.name, field })
+  }
+  return found
+}
+
+/**
+ * Runs after a delete's claim has landed, before its commit point: nothing may still reference a deleted record.
+ * The tenant's open transactions are looked at first, then the records: a writer that set a reference either had
+ * its intent in place before this look (and is found, busy), or checks the referenced record after its intent,
+ * finds the claim, and gives up. An open transaction naming the record makes the delete busy (409, retry); a
+ * record referencing it refuses the delete (422 `referenced`).
+ */
+export async function assertUnreferenced(scope: ReferrerScope, deleted: readonly DeletedRecord[]): Promise<void> {
+  const targets = deleted.filter((record) => referringFields(scope.schema, record.entity).length > 0)
+  if (targets.length === 0) return
+  await assertNoOpenTransactionNames(scope, targets)
+  const deletedKeys = new Set(deleted.map((record) => record.key))
+  for (const target of targets) {
+    for (const { entity, field } of referringFields(scope.schema, target.entity)) {
+      await assertNoRecordReferences(scope, target, entity, field, deletedKeys)
+    }
+  }
+}
+
+/**
+ * An intent holds the texts before and after each of its writes: a write of a referring entity whose text, either
+ * side, mentions the id may hold a reference to it.
+ */
+async function assertNoOpenTransactionNames(scope: ReferrerScope, targets: readonly DeletedRecord[]): Promise<void> {
+  const own = intentKey(scope.tenant, scope.oid)
+  const keys = (await listAll(scope.objects, intentsPrefix(scope.tenant))).map((listed) => listed.key).filter((key) => key !== own)
+  const stored = await Promise.all(keys.map((key) => scope.objects.get(key)))
+  for (const object of stored) {
+    if (object === null) continue
+    const parsed = parseIntent(object.text)
+    if (!parsed.ok) throw new CorruptObjectError(object.key, parsed.reason)
+    const { intent } = parsed
+    for (const target of targets) {
+      const prefixes = referringFields(scope.schema, target.entity).map(({ entity }) => entityPrefix(scope.schema, scope.tenant, entity))
+      const mentions = (key: string, text: string | undefined) => prefixes.some((prefix) => key.startsWith(prefix)) && text !== undefined && text.includes(target.id)
+      const named =
+        intent.ops.some((op) => mentions(op.key, op.previous?.text)) ||
+        intent.entry.files.some((file) => mentions(file.path, file.op === 'put' ? file.content : undefined))
+      if (named) throw new RecordBusyError(target.key)
+    }
+  }
+}
+
+async function assertNoRecordReferences(scope: ReferrerScope, target: DeletedRecord, entity: string, field: FieldSpec, deletedKeys: ReadonlySet<string>): Promise<void> {
+  const listed = (await listAll(scope.objects, entityPrefix(scope.schema, scope.tenant, entity))).filter((object) => !deletedKeys.has(object.key))
+  const recent = new Map<string, Writer>()
+  for (const object of listed) {
+    const writer = writerToConfirm(object.metadata, scope.tenant, scope.nowMs())
+    if (writer !== null && writer.oid !== scope.oid) recent.set(object.key, writer)
+  }
+  const committed = await committedAmong(scope.objects, scope.tenant, [...recent.values()])
+  for (const object of listed) {
+    const writer = recent.get(object.key)
+    const text = await textOf(scope.objects, object)
+    if (text === null) continue
+    if (writer !== undefined && !committed.has(writer.oid)) {
+      // Its writer may be open or undone: whatever it held before or after, a mention of the id is a possible reference.
+      const state = await transactionState(scope.objects, writer, scope.nowMs())
+      const intentNames =
+        state.state !== 'committed' &&
+        state.state !== 'rolled-back' &&
+        (state.intent.ops.some((op) => op.key === object.key && op.previous?.text.includes(target.id) === true) ||
+          state.intent.entry.files.some((file) => file.path === object.key && file.op === 'put' && file.content.includes(target.id)))
+      if (intentNames || (state.state !== 'committed' && text.includes(target.id))) throw new RecordBusyError(target.key)
+      if (state.state === 'rolled-back') {
+        const now = await scope.objects.get(object.key)
+        if (now !== null && now.text.includes(target.id)) throw new RecordBusyError(target.key)
+        continue
+      }
+    }
+    if (object.metadata[META_DELETING] !== undefined) continue
+    const { record } = parseStoredRecord(scope.schema, { key: object.key, version: object.version, text }, parseRecordKey(scope.schema, object.key))
+    if (record.fields[field.name] === target.id) {
+      throw new DomainRuleError(
+        'referenced',
+        `${target.entity} ${target.id.slice(0, 8)} is referenced by ${entity} ${record.id.slice(0, 8)} (${field.name}) and cannot be deleted.`,
+        { entity, id: record.id, field: field.name },
+      )
+    }
+  }
+}
+
+/** A listed record's text: from its metadata copy when it has one, else one GET. */
+async function textOf(objects: ObjectStore, listed: ListedObject): Promise<string | null> {
+  const copy = listed.metadata[META_AGI]
+  const decoded = copy === undefined ? null : decodeMetadataText(copy)
+  if (decoded !== null) return decoded
+  return (await objects.get(listed.key))?.text ?? null
+}
+
+async function listAll(objects: ObjectStore, prefix: string): Promise<ListedObject[]> {
+  const all: ListedObject[] = []
+  let cursor: string | undefined
+  do {
+    const page = await objects.list({ prefix, cursor })
+    all.push(...page.objects)
+    cursor = page.cursor
+  } while (cursor !== undefined)
+  return all
+}
