@@ -8,6 +8,7 @@ import { newId, recordKey } from '../../shared/keys.ts'
 import { FaultyObjectStore } from '../../shared/object-store/faulty-store.ts'
 import { ERP_SCHEMA } from '../../shared/schema/index.ts'
 import { startMiniflareR2, type MiniflareR2 } from '../support/miniflare-r2.ts'
+import { GatedObjectStore } from '../support/gated-store.ts'
 import { emptyBucket } from './support/bucket.ts'
 import { customerText, generateHistory, writePending, writeRecords } from './support/entries.ts'
 import { dataTree, history, makeRepos, type Repos } from './support/repos.ts'
@@ -117,6 +118,42 @@ describe('verify', () => {
     expect(result.recovery).toMatchObject({ examined: 2, rolledBack: [expect.any(String)], inFlight: [expect.any(String)] })
     expect(result.unsettled).toHaveLength(1)
     expect(result.drift).toEqual([])
+  })
+
+  it('repair never commits a transaction that starts while verify reads the bucket', async () => {
+    await agreeingState(4)
+    const gated = new GatedObjectStore(r2.store)
+    const commitPoint = gated.gate((call) => call.op === 'put' && call.key.startsWith('commits/'))
+    let inFlight: Promise<unknown> | undefined
+    // A writer starts right as verify lists the bucket's data, and is still before its commit point when verify decides.
+    const bucket = new Proxy(r2.store, {
+      get(target, name) {
+        const value = Reflect.get(target, name, target)
+        if (name !== 'listAll') return typeof value === 'function' ? value.bind(target) : value
+        return (prefix: string, options?: { startAfter?: string }) => {
+          if (prefix === 'data/' && inFlight === undefined) {
+            inFlight = new GitStore({ objects: gated, schema: ERP_SCHEMA, tenant: 'acme', author: { name: 'Ada', email: 'ada@acme.example' } }).create('Customer', { name: 'In flight' })
+            return (async function* () {
+              await commitPoint.reached
+              yield* target.listAll(prefix, options)
+            })()
+          }
+          return target.listAll(prefix, options)
+        }
+      },
+    })
+    const result = await runVerify(engine({ objects: bucket }), { repair: true })
+    expect(result.repaired).toBeNull()
+    expect(result.drift).toEqual([])
+    expect(result.unsettled).toHaveLength(1)
+    const headBefore = await repos.origin.revParse('main')
+    commitPoint.release()
+    await inFlight
+    await runSync(engine())
+    const log = await history(repos.origin)
+    expect(log.filter((commit) => commit.message.startsWith('reconcile'))).toEqual([])
+    expect(log.at(-1)?.message).toMatch(/^create Customer/)
+    expect(log.at(-2)?.sha).toBe(headBefore)
   })
 
   it('checks the books: unreadable records and broken accounting rules, each with its file', async () => {

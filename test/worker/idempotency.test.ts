@@ -1,11 +1,13 @@
 import { env } from 'cloudflare:workers'
 import { reset } from 'cloudflare:test'
 import { afterEach, describe, expect, it } from 'vitest'
+import { recoverAbandonedTransactions, TX_ABANDONED_MS } from '../../shared/git-store/index.ts'
 import { idempotencyRecordKey } from '../../shared/keys.ts'
 import { CountingObjectStore } from '../../shared/object-store/counting-store.ts'
 import { createApp } from '../../worker/app.ts'
 import { R2ObjectStore } from '../../worker/r2-object-store.ts'
 import { CLAIM_TTL_MS } from '../../worker/tools/idempotency.ts'
+import { GatedObjectStore } from '../support/gated-store.ts'
 import { callTool, keysUnder, ok, pendingEntries, settle, textAt } from './support/api.ts'
 
 afterEach(async () => {
@@ -104,6 +106,47 @@ describe('Idempotency-Key', () => {
     expect(withHeader.put - without.put).toBe(3)
     expect(withHeader.get - without.get).toBe(1)
     expect((await callTool('list_customers', {}, withKey('k-cost'))).status).toBe(200)
+  })
+
+  describe('when the answer of the commit point is lost', () => {
+    function appOver(objects: GatedObjectStore) {
+      const app = createApp({ objects: () => objects })
+      return (request: Request) => app.fetch(request, env)
+    }
+    const isEntryPut = (call: { op: string; key: string }) => call.op === 'put' && call.key.startsWith('commits/')
+
+    it('the entry landed: the retry replays the answer and nothing is written twice', async () => {
+      const objects = new GatedObjectStore(new R2ObjectStore(env.BUCKET))
+      objects.landThenFail(isEntryPut)
+      const fetcher = appOver(objects)
+      const first = await callTool('create_customer', { name: 'Ada' }, { fetcher, ...withKey('k-lost') })
+      expect(first.status).toBe(500)
+      expect(((await first.json()) as any).error.code).toBe('commit_outcome_unknown')
+      const retry = await callTool('create_customer', { name: 'Ada' }, { fetcher, ...withKey('k-lost') })
+      expect(retry.status).toBe(200)
+      expect(retry.headers.get('Idempotent-Replay')).toBe('true')
+      const body = (await retry.json()) as any
+      expect(await keysUnder('data/acme/Customer/')).toEqual([`data/acme/Customer/${body.customer.id}.agi`])
+      expect(await pendingEntries()).toHaveLength(1)
+    })
+
+    it('the entry did not land: 409 until recovery settles it, then the call runs once', async () => {
+      const objects = new GatedObjectStore(new R2ObjectStore(env.BUCKET))
+      objects.failBefore(isEntryPut)
+      const fetcher = appOver(objects)
+      expect((await callTool('create_customer', { name: 'Ada' }, { fetcher, ...withKey('k-unknown') })).status).toBe(500)
+      const early = await callTool('create_customer', { name: 'Ada' }, { fetcher, ...withKey('k-unknown') })
+      expect(early.status).toBe(409)
+      expect(early.headers.get('Retry-After')).toBe('1')
+      expect(((await early.json()) as any).error.code).toBe('idempotency_in_progress')
+      const report = await recoverAbandonedTransactions(new R2ObjectStore(env.BUCKET), { nowMs: Date.now() + TX_ABANDONED_MS + 1 })
+      expect(report.rolledBack).toHaveLength(1)
+      const settled = await callTool('create_customer', { name: 'Ada' }, { fetcher, ...withKey('k-unknown') })
+      expect(settled.status).toBe(200)
+      expect(settled.headers.get('Idempotent-Replay')).toBeNull()
+      expect(await keysUnder('data/acme/Customer/')).toHaveLength(1)
+      expect(await pendingEntries()).toHaveLength(1)
+    })
   })
 
   it('refuses a malformed key with 400', async () => {
