@@ -10,6 +10,7 @@
  *                                                     load never hides another's open transactions)
  *   quarantine/<original key>                         something corrupt, moved aside
  *   idempotency/<tenant>/<sha256 of the key>.json     the first answer to an Idempotency-Key
+ *   unique/<tenant>/<Entity>/<field>/<hex>.json       which record holds a UNIQUE field's value
  *
  * Entry keys carry 9999999999999 minus the epoch milliseconds, zero-padded to 13 digits, so a
  * plain (ascending) list of one tenant's prefix yields the newest entries first.
@@ -23,6 +24,7 @@ export const SYNCED_PREFIX = 'synced/'
 export const INTENTS_PREFIX = 'intents/'
 export const QUARANTINE_PREFIX = 'quarantine/'
 export const IDEMPOTENCY_PREFIX = 'idempotency/'
+export const UNIQUE_PREFIX = 'unique/'
 
 export const TENANT_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/
 /** What the `.agi` grammar allows as an entity name; the schema decides which ones exist. */
@@ -266,6 +268,17 @@ export function parseIdempotencyRecordKey(key: string): { tenant: string; hash: 
   const match = typeof key === 'string' ? IDEMPOTENCY_KEY_PATTERN.exec(key) : null
   if (match === null) throw invalid('key', key, 'expected idempotency/<tenant>/<sha256 hex>.json')
   return { tenant: match[1]!, hash: match[2]! }
+}
+
+// ---------------------------------------------------------------- unique values
+
+/** The guard object of one value of a UNIQUE field. The value is hex-encoded, so no value can shape the key. */
+export function uniqueKey(schema: Schema, tenant: string, entity: string, field: string, value: string): string {
+  assertEntity(schema, entity)
+  if (!/^[a-z][a-z0-9_]{0,63}$/.test(field)) throw invalid('field', field, 'a field name is lowercase letters, digits and "_"')
+  const hex = toHex(new TextEncoder().encode(value))
+  if (hex.length === 0 || hex.length > 512) throw invalid('value', value, 'a unique value is 1 to 256 bytes')
+  return `${UNIQUE_PREFIX}${assertTenant(tenant)}/${entity}/${field}/${hex}.json`
 }
 
 // ---------------------------------------------------------------- ids

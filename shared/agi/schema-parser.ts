@@ -10,8 +10,9 @@
  * }
  * ```
  * A field line is `name: type` followed by modifiers in any order: `REQUIRED`, `= default`,
- * `IN (...)` (string fields), `REFERENCES Entity` (id fields) and `COMPUTED` (written only by intent tools,
- * which keep it consistent with other records, never by a generic create or edit). `CRUD` is mandatory so that no
+ * `IN (...)` (string fields), `REFERENCES Entity` (id fields), `COMPUTED` (written only by intent tools,
+ * which keep it consistent with other records, never by a generic create or edit) and `UNIQUE` (one record per
+ * value in a tenant). `CRUD` is mandatory so that no
  * entity is ever writable by accident.
  */
 import { AgiLexer, describeToken, ENTITY_NAME_PATTERN, FIELD_NAME_PATTERN, type Token } from './lexer.ts'
@@ -157,6 +158,10 @@ function parseField(lexer: AgiLexer, nameToken: Token, references: PendingRefere
     } else if (isToken(token, 'word', 'COMPUTED')) {
       if (field.computed === true) lexer.fail(`COMPUTED given twice for ${name}`, token.offset)
       field.computed = true
+    } else if (isToken(token, 'word', 'UNIQUE')) {
+      if (field.unique === true) lexer.fail(`UNIQUE given twice for ${name}`, token.offset)
+      if (type === 'json') lexer.fail(`UNIQUE does not apply to json fields`, token.offset)
+      field.unique = true
     } else if (isToken(token, 'word', 'IN')) {
       if (type !== 'string') lexer.fail(`IN applies only to string fields; ${name} is ${type}`, token.offset)
       if (field.oneOf !== undefined) lexer.fail(`IN given twice for ${name}`, token.offset)

@@ -31,6 +31,8 @@ export interface FieldSpec {
   computed?: boolean
   /** `REFERENCES Customer`: an `id` field that must name a record of that entity in the same tenant. */
   references?: string
+  /** `UNIQUE`: no two records of the entity in one tenant hold the same value (kept by a guard object per value). */
+  unique?: boolean
 }
 
 export interface EntitySpec {

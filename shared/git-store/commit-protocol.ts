@@ -85,7 +85,7 @@ export async function prepareCommit(request: CommitRequest): Promise<PreparedCom
   const ts = request.ts.toISOString()
   const entryKey = pendingEntryKey(request.tenant, request.ts, oid)
   const ownIntentKey = intentKey(request.tenant, oid)
-  const texts = writes.map((write) => (write.kind === 'delete' ? null : serializeRecord(write.record, request.schema)))
+  const texts = writes.map((write) => (write.guardText !== undefined ? write.guardText : write.kind === 'delete' ? null : serializeRecord(write.record, request.schema)))
   const entry = await buildEntry(request, ts, texts)
 
   const ops: IntentOp[] = writes.map((write) => ({
@@ -120,7 +120,7 @@ export async function prepareCommit(request: CommitRequest): Promise<PreparedCom
     } else {
       text = texts[index] as string
       const copy = encodeMetadataText(text)
-      if (copy.length <= META_AGI_MAX_BYTES) metadata[META_AGI] = copy
+      if (write.guardText === undefined && copy.length <= META_AGI_MAX_BYTES) metadata[META_AGI] = copy
     }
     const condition = write.expectedVersion === null ? { ifAbsent: true as const } : { ifVersion: write.expectedVersion }
     return objects.put(write.key, text, { condition, metadata })
@@ -207,10 +207,11 @@ async function settle(work: Promise<unknown> | undefined): Promise<{ error: unkn
   }
 }
 
+/** The entry names the records only: guard objects are derived data, never in git. */
 async function buildEntry(request: CommitRequest, ts: string, texts: (string | null)[]): Promise<CommitEntry> {
+  const records = request.writes.flatMap((write, index) => (write.guardText === undefined ? [{ write, content: texts[index] }] : []))
   const files = await Promise.all(
-    request.writes.map(async (write, index) => {
-      const content = texts[index]
+    records.map(async ({ write, content }) => {
       if (content === null || content === undefined) return { path: write.key, op: 'delete' as const }
       return { path: write.key, op: 'put' as const, sha: await gitBlobSha(content), content }
     }),
@@ -222,7 +223,7 @@ async function buildEntry(request: CommitRequest, ts: string, texts: (string | n
     message: request.message,
     author: request.author,
     ts,
-    paths: request.writes.map((write) => write.key),
+    paths: records.map(({ write }) => write.key),
     files,
   }
   if (request.actor !== undefined) entry.actor = request.actor

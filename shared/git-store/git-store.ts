@@ -93,10 +93,12 @@ export class GitStore {
       try {
         const value = await fn(tx)
         await tx.checkReferences()
+        await tx.stageUniqueGuards()
         const writes = tx.writes
-        if (writes.length === 0) return { value, commit: null, records: [], deleted: [] }
+        const recordWrites = writes.filter((write) => write.guardText === undefined)
+        if (recordWrites.length === 0) return { value, commit: null, records: [], deleted: [] }
         const oid = this.#newId()
-        const deletes = writes.filter((write) => write.kind === 'delete')
+        const deletes = recordWrites.filter((write) => write.kind === 'delete')
         const prepared = await prepareCommit({
           objects: this.#options.objects,
           schema: this.#options.schema,
@@ -119,7 +121,7 @@ export class GitStore {
         let commit = prepared.commit
         if (this.#options.holdCommit === true) this.#held = prepared
         else commit = (await prepared.finish()).commit
-        const records = writes
+        const records = recordWrites
           .filter((write) => write.kind !== 'delete')
           .map((write) => ({ key: write.key, record: write.record, version: prepared.versions.get(write.key) as string, unknownFields: Object.keys(write.record.unknown) }))
         return { value, commit, records, deleted: deletes.map((write) => write.key) }

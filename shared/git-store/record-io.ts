@@ -81,8 +81,15 @@ export function confirmsRead(state: TransactionState, metadata: Record<string, s
 /** An open transaction holds the record; the caller waits and retries, as after a lost race. */
 export class RecordBusyError extends ConflictError {
   constructor(key: string) {
-    const { entity, id } = parseRecordKeyWithoutSchema(key)
-    super(conflictMessage(entity, id))
+    let message: string
+    try {
+      const { entity, id } = parseRecordKeyWithoutSchema(key)
+      message = conflictMessage(entity, id)
+    } catch {
+      // Not a record (a unique value's guard): the value is being taken or given up by another write.
+      message = `${key} is being changed by another write — retry.`
+    }
+    super(message)
   }
 }
 

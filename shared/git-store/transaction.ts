@@ -1,10 +1,11 @@
-import type { AgiRecord, CrudOperation, EntitySpec, FieldValue, Schema } from '../agi/types.ts'
+import type { AgiRecord, CrudOperation, EntitySpec, FieldSpec, FieldValue, Schema } from '../agi/types.ts'
 import { validateRecord } from '../agi/index.ts'
 import { ConflictError, DomainRuleError, NotFoundError, OperationNotAllowedError, ValidationError } from '../errors.ts'
-import { recordKey } from '../keys.ts'
+import { recordKey, uniqueKey } from '../keys.ts'
 import type { ObjectStore, StoredObject } from '../object-store/object-store.ts'
 import { conflictMessage, confirmsRead, parseStoredRecord, readCommitted, RecordBusyError, transactionState, writerToConfirm, type Writer } from './record-io.ts'
 import { META_DELETING } from './timing.ts'
+import { duplicateValueError, parseGuard, serializeGuard, unguardedHolder, uniqueValueText, valueInUseError, type UniqueGuard } from './unique-guards.ts'
 
 /** A write the transaction will make when it commits. */
 export interface StagedWrite {
@@ -19,6 +20,13 @@ export interface StagedWrite {
   previous: { text: string; metadata: Record<string, string> } | null
   /** The fields an edit changed, for the commit message. */
   changes: Record<string, FieldValue>
+  /** The record before an edit or a delete. */
+  before?: AgiRecord
+  /**
+   * Set on a guard object's write (a UNIQUE value's guard), which is not a record: the text to put, or null to
+   * remove it. Guards move with their records' transaction but are not part of its commit entry.
+   */
+  guardText?: string | null
 }
 
 /** A conditional put failed at commit time: someone else wrote first. */
@@ -65,6 +73,9 @@ export class Transaction {
   readonly #unconfirmed = new Map<string, { writer: Writer; metadata: Record<string, string> }>()
   /** Records the staged writes reference, with the version read: checked again while the writes are applied. */
   readonly #referenced = new Map<string, string>()
+  /** Guard objects read (null: none) and staged writes of them. */
+  readonly #guardReads = new Map<string, { object: StoredObject; guard: UniqueGuard } | null>()
+  readonly #guards = new Map<string, StagedWrite>()
   #explicitVersion = false
 
   constructor(ctx: TransactionContext) {
@@ -134,7 +145,8 @@ export class Transaction {
     this.#check(spec, record)
     const kind = this.#writes.get(key)?.kind === 'create' ? 'create' : 'update'
     const prior = this.#writes.get(key)?.changes ?? {}
-    this.#writes.set(key, { key, entity, id, kind, record, expectedVersion, previous, changes: { ...prior, ...changes } })
+    const before = this.#writes.get(key)?.before ?? (kind === 'update' ? base : undefined)
+    this.#writes.set(key, { key, entity, id, kind, record, expectedVersion, previous, changes: { ...prior, ...changes }, before })
     return record
   }
 
@@ -155,7 +167,7 @@ export class Transaction {
       this.#writes.delete(key)
       return
     }
-    this.#writes.set(key, { key, entity, id, kind: 'delete', record: base, expectedVersion, previous, changes: {} })
+    this.#writes.set(key, { key, entity, id, kind: 'delete', record: base, expectedVersion, previous, changes: {}, before: this.#writes.get(key)?.before ?? base })
   }
 
   /**
@@ -207,9 +219,99 @@ export class Transaction {
     )
   }
 
-  /** The staged writes, in the order they were first staged. */
+  /**
+   * Stages the guard writes of every UNIQUE value the staged writes take or give up: a value another record holds
+   * is 422 `duplicate_<entity>_<field>`; a value in use (`pinUnique`) cannot be given up (422 `<entity>_in_use`).
+   */
+  async stageUniqueGuards(): Promise<void> {
+    for (const write of [...this.#writes.values()]) {
+      const spec = this.#ctx.schema.entities.get(write.entity) as EntitySpec
+      for (const field of spec.fields) {
+        if (field.unique !== true) continue
+        const before = write.kind === 'create' ? undefined : write.before?.fields[field.name]
+        const after = write.kind === 'delete' ? undefined : write.record.fields[field.name]
+        if (before !== undefined && after !== undefined && uniqueValueText(before) === uniqueValueText(after)) continue
+        if (before !== undefined) await this.#releaseUnique(write, field, uniqueValueText(before))
+        if (after !== undefined) await this.#takeUnique(write, field, uniqueValueText(after))
+      }
+    }
+  }
+
+  /**
+   * Marks a UNIQUE value as used by name (a journal line naming an account code): from then on its holder cannot
+   * give it up. A value already marked is only checked again while the writes are applied.
+   */
+  async pinUnique(entity: string, field: string, value: string, holder: string): Promise<void> {
+    const key = uniqueKey(this.#ctx.schema, this.#ctx.tenant, entity, field, value)
+    const current = await this.#loadGuard(key)
+    if (current?.guard.in_use === true) {
+      if (!this.#guards.has(key)) this.#referenced.set(key, current.object.version)
+      return
+    }
+    this.#stageGuard(key, entity, holder, { v: 1, id: current?.guard.id ?? holder, in_use: true })
+  }
+
+  async #takeUnique(write: StagedWrite, field: FieldSpec, value: string): Promise<void> {
+    const key = uniqueKey(this.#ctx.schema, this.#ctx.tenant, write.entity, field.name, value)
+    const current = await this.#loadGuard(key)
+    if (current !== null) {
+      if (current.guard.id !== write.id) throw duplicateValueError(write.entity, field, value, current.guard.id)
+      return
+    }
+    const { objects, schema, tenant } = this.#ctx
+    const holder = await unguardedHolder(objects, schema, tenant, write.entity, field.name, value, write.id)
+    if (holder !== undefined) throw duplicateValueError(write.entity, field, value, holder)
+    this.#stageGuard(key, write.entity, write.id, { v: 1, id: write.id })
+  }
+
+  async #releaseUnique(write: StagedWrite, field: FieldSpec, value: string): Promise<void> {
+    const key = uniqueKey(this.#ctx.schema, this.#ctx.tenant, write.entity, field.name, value)
+    const current = await this.#loadGuard(key)
+    if (current === null || current.guard.id !== write.id) return
+    if (current.guard.in_use === true) throw valueInUseError(write.entity, field, value, write.id)
+    this.#stageGuard(key, write.entity, write.id, null)
+  }
+
+  /** The guard as this transaction sees it: its own staged write, else the committed view (busy if in flight). */
+  async #loadGuard(key: string): Promise<{ object: StoredObject; guard: UniqueGuard } | null> {
+    const staged = this.#guards.get(key)
+    if (staged !== undefined) {
+      const text = staged.guardText ?? null
+      if (text === null) return null
+      const read = this.#guardReads.get(key) ?? null
+      return { object: read?.object ?? { key, version: '', text, metadata: {} }, guard: parseGuard(key, text) }
+    }
+    if (this.#guardReads.has(key)) return this.#guardReads.get(key) ?? null
+    const object = await readCommitted(this.#ctx.objects, key, this.#ctx.tenant, this.#ctx.nowMs, { forWrite: true })
+    const loaded = object === null ? null : { object, guard: parseGuard(key, object.text) }
+    this.#guardReads.set(key, loaded)
+    return loaded
+  }
+
+  #stageGuard(key: string, entity: string, id: string, guard: UniqueGuard | null): void {
+    const read = this.#guardReads.get(key) ?? null
+    const text = guard === null ? null : serializeGuard(guard)
+    const kind = read === null ? 'create' : text === null ? 'delete' : 'update'
+    if (read === null && text === null) {
+      this.#guards.delete(key)
+      return
+    }
+    this.#guards.set(key, {
+      key,
+      entity,
+      id,
+      kind,
+      record: { entity, id, fields: {}, unknown: {} },
+      expectedVersion: read?.object.version ?? null,
+      previous: read === null ? null : { text: read.object.text, metadata: read.object.metadata },
+      changes: {},
+      guardText: text,
+    })
+  }
+
+  /** The staged writes, in the order they were first staged, then the guard objects they move. */
   get writes(): StagedWrite[] {
-    return [...this.#writes.values()]
+    return [...this.#writes.values(), ...this.#guards.values()]
   }
 
   /** Whether any write named an explicit version (such a conflict is final: no retry). */

@@ -34,10 +34,11 @@ ENTITY Vendor {
 }
 
 // Chart of accounts. Journal lines refer to an account by its code, so an account that has been
-// used must keep existing: it is deactivated (active = false), never deleted.
+// used must keep existing: it is deactivated (active = false), never deleted. A code names one
+// account of the tenant, and once a journal line uses it, it never changes.
 ENTITY Account {
   tenant_id:   string REQUIRED
-  code:        string REQUIRED
+  code:        string REQUIRED UNIQUE
   name:        string REQUIRED
   type:        string REQUIRED IN ("asset", "liability", "equity", "income", "expense")
   description: string

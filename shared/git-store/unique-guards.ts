@@ -1,0 +1,88 @@
+import type { FieldSpec, FieldValue, Schema } from '../agi/types.ts'
+import { CorruptObjectError, DomainRuleError } from '../errors.ts'
+import { entityPrefix, parseRecordKey } from '../keys.ts'
+import { decodeMetadataText } from '../metadata-text.ts'
+import type { ObjectStore } from '../object-store/object-store.ts'
+import { parseStoredRecord } from './record-io.ts'
+import { META_AGI, META_DELETING } from './timing.ts'
+
+/**
+ * The guard of one value of a UNIQUE field: which record holds it, and whether other records already use it (an
+ * account code that journal lines name). Guards are written in the transaction of the record they guard, so
+ * two transactions taking one value conflict on the guard's create-only put, and a value in use cannot be
+ * released while a writer pins it.
+ */
+export interface UniqueGuard {
+  v: 1
+  /** The id of the record that holds the value. */
+  id: string
+  /** Set by the first record that uses the value by name: from then on it never changes. */
+  in_use?: true
+}
+
+export function serializeGuard(guard: UniqueGuard): string {
+  return JSON.stringify(guard)
+}
+
+export function parseGuard(key: string, text: string): UniqueGuard {
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    throw new CorruptObjectError(key, 'a unique-value guard that is not JSON')
+  }
+  const guard = json as Partial<UniqueGuard>
+  if (guard === null || typeof guard !== 'object' || guard.v !== 1 || typeof guard.id !== 'string' || (guard.in_use !== undefined && guard.in_use !== true)) {
+    throw new CorruptObjectError(key, 'a unique-value guard without v: 1 and a string id')
+  }
+  return guard as UniqueGuard
+}
+
+/** The value as the guard key spells it. */
+export function uniqueValueText(value: FieldValue): string {
+  return typeof value === 'string' ? value : String(value)
+}
+
+function snake(entity: string): string {
+  return entity.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase()
+}
+
+/** 422 `duplicate_<entity>_<field>` (an account code another account holds: `duplicate_account_code`). */
+export function duplicateValueError(entity: string, field: FieldSpec, value: string, holder: string): DomainRuleError {
+  return new DomainRuleError(
+    `duplicate_${snake(entity)}_${field.name}`,
+    `${entity} ${holder.slice(0, 8)} already has ${field.name} ${JSON.stringify(value)}; ${field.name} is unique per tenant.`,
+    { entity, field: field.name, value, id: holder },
+  )
+}
+
+/** 422 `<entity>_in_use` (an account code journal lines use: `account_in_use`). */
+export function valueInUseError(entity: string, field: FieldSpec, value: string, holder: string): DomainRuleError {
+  return new DomainRuleError(
+    `${snake(entity)}_in_use`,
+    `${entity} ${holder.slice(0, 8)} has ${field.name} ${JSON.stringify(value)}, which other records already use by name: it cannot change.`,
+    { entity, field: field.name, value, id: holder },
+  )
+}
+
+/**
+ * A record holding `value` that has no guard: one written before the field was guarded. Costs one listing of the
+ * entity, and runs only when a value has no guard yet.
+ */
+export async function unguardedHolder(objects: ObjectStore, schema: Schema, tenant: string, entity: string, field: string, value: string, except: string): Promise<string | undefined> {
+  let cursor: string | undefined
+  do {
+    const page = await objects.list({ prefix: entityPrefix(schema, tenant, entity), cursor })
+    for (const listed of page.objects) {
+      if (listed.metadata[META_DELETING] !== undefined) continue
+      const copy = listed.metadata[META_AGI]
+      const text = (copy === undefined ? null : decodeMetadataText(copy)) ?? (await objects.get(listed.key))?.text
+      if (text === undefined) continue
+      const { record } = parseStoredRecord(schema, { key: listed.key, version: listed.version, text }, parseRecordKey(schema, listed.key))
+      const held = record.fields[field]
+      if (record.id !== except && held !== undefined && uniqueValueText(held) === value) return record.id
+    }
+    cursor = page.cursor
+  } while (cursor !== undefined)
+  return undefined
+}
