@@ -12,7 +12,7 @@ afterEach(async () => {
   await reset()
 })
 
-async function issuedInvoice(status: 'draft' | 'sent' = 'sent') {
+async function seedInvoice(status: 'draft' | 'sent' = 'sent') {
   const { customer } = await ok('create_customer', { name: 'Ada' })
   const { customer: other } = await ok('create_customer', { name: 'Grace' })
   const { invoice } = await ok('create_invoice_with_lines', {
@@ -30,7 +30,7 @@ const recordText = async (id: string) => (await get(`/data/acme/Invoice/${id}.ag
 
 describe('edit_invoice once the invoice is issued', () => {
   it('refuses to change customer_id, currency, number or issue_date (422 invoice_issued) and writes nothing', async () => {
-    const { invoiceId, otherId } = await issuedInvoice()
+    const { invoiceId, otherId } = await seedInvoice()
     const before = await recordText(invoiceId)
     for (const patch of [{ customer_id: otherId }, { currency: 'EUR' }, { number: 'INV-2' }, { issue_date: '2026-06-02' }, { number: null }, { customer_id: otherId, notes: 'moved' }]) {
       const response = await callTool('edit_invoice', { id: invoiceId, patch })
@@ -46,14 +46,14 @@ describe('edit_invoice once the invoice is issued', () => {
   })
 
   it('still lets due_date and notes change, and accepts a frozen field set to its current value', async () => {
-    const { invoiceId, customerId } = await issuedInvoice()
+    const { invoiceId, customerId } = await seedInvoice()
     const edited = await ok('edit_invoice', { id: invoiceId, patch: { due_date: '2026-08-01', notes: 'Net 60', customer_id: customerId, number: 'INV-1' } })
     expect(edited.invoice).toMatchObject({ due_date: '2026-08-01', notes: 'Net 60', customer_id: customerId, number: 'INV-1', status: 'sent' })
     expect(edited.commit).not.toBeNull()
   })
 
   it('leaves a draft wholly editable', async () => {
-    const { invoiceId, otherId } = await issuedInvoice('draft')
+    const { invoiceId, otherId } = await seedInvoice('draft')
     const edited = await ok('edit_invoice', { id: invoiceId, patch: { number: 'INV-2', customer_id: otherId, issue_date: '2026-06-02' } })
     expect(edited.invoice).toMatchObject({ number: 'INV-2', customer_id: otherId, issue_date: '2026-06-02', status: 'draft' })
   })
@@ -92,8 +92,11 @@ class AfterGetStore extends HookedObjectStore {
 describe('edit_invoice racing update_invoice_status draft → sent', () => {
   const editInvoice = findTool('edit_invoice')
 
+  // The edit reads the invoice once to compute its changes and again for the write it makes; the second read's
+  // version is the one the conditional put expects, so the rule must judge that one. A rival landing after the
+  // write's read makes the put fail, and the retry sees the sent invoice.
   it.each(['after the edit first reads the invoice', 'just before the edit writes it'])('the rule is judged on the state the edit replaces: sent %s', async (when) => {
-    const { invoiceId, otherId, customerId } = await issuedInvoice('draft')
+    const { invoiceId, otherId, customerId } = await seedInvoice('draft')
     const key = `data/acme/Invoice/${invoiceId}.agi`
     const hooked = new AfterGetStore(bucket())
     const { ctx } = intentContext({ objects: hooked })
