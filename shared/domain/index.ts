@@ -1,5 +1,6 @@
 /** Accounting rules shared by the Worker's intent tools and the Action's `verify`. Pure and runtime-neutral. */
 export { assertInvoiceTransition, canTransitionInvoice, INVOICE_STATUSES, isInvoiceStatus, nextInvoiceStatuses, type InvoiceStatus } from './invoice-status.ts'
+export { assertInvoiceEditable, frozenInvoiceChanges, INVOICE_FIELDS_FROZEN_ONCE_ISSUED } from './invoice-edits.ts'
 export { invoiceTotal, priceInvoiceLines, type LineToPrice, type PricedLine } from './invoice-totals.ts'
 export { applyPayment, invoiceBalance, type AppliedPayment, type InvoiceAmounts } from './payments.ts'
 export { assertBalancedEntry, journalLineSideProblem, journalTotals, mirrorJournalLines, MIN_JOURNAL_LINES, type JournalAmounts } from './journal.ts'

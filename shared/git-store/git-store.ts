@@ -236,12 +236,19 @@ export class GitStore {
     return { stored: result.records[0] as StoredRecord, commit: result.commit as CommitRef }
   }
 
-  /** Edits with optimistic concurrency; returns `commit: null` when the patch changes nothing. */
+  /**
+   * Edits with optimistic concurrency; returns `commit: null` when the patch changes nothing. `guard` (a domain
+   * rule) sees the record the write replaces and the changes it makes, and may throw to refuse the edit.
+   */
   async edit(
     entity: string,
     id: string,
     patch: Record<string, FieldValue>,
-    options: { expectedVersion?: string; unset?: readonly string[] } = {},
+    options: {
+      expectedVersion?: string
+      unset?: readonly string[]
+      guard?: (current: AgiRecord, changed: Record<string, FieldValue>, unset: readonly string[]) => void
+    } = {},
   ): Promise<{ stored: StoredRecord; commit: CommitRef | null }> {
     let changed: Record<string, FieldValue> = {}
     let unset: string[] = []
@@ -255,7 +262,13 @@ export class GitStore {
           if (options.expectedVersion !== undefined) await tx.assertVersion(entity, id, options.expectedVersion)
           return current
         }
-        return tx.edit(entity, id, changed, { expectedVersion: options.expectedVersion, unset })
+        // Judged on the version the conditional write replaces (read again by `tx.edit`), not on `current`:
+        // a change that lands in between is either seen here or makes the write lose its race and retry.
+        const guarded = (base: AgiRecord) => {
+          options.guard?.(base, changed, unset)
+          return changed
+        }
+        return tx.edit(entity, id, guarded, { expectedVersion: options.expectedVersion, unset })
       },
     )
     if (result.commit === null) {

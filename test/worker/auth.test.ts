@@ -99,6 +99,27 @@ describe('scope and allow-list', () => {
     expect(await statusAndCode(await callTool('create_customer', { name: 'X' }, { token: narrowReader }))).toMatchObject({ status: 403 })
   })
 
+  it('a token with an allow-list reaches only its tools: /data and /activity are refused to it', async () => {
+    const { customer } = (await (await callTool('create_customer', { name: 'Ada' })).json()) as { customer: { id: string } }
+    const path = `/data/acme/Customer/${customer.id}.agi`
+    const payer = await tokenFor({ tools: ['record_payment'] })
+    const customerReader = await tokenFor({ scope: 'read', tools: ['read_customer'] })
+    expect(await statusAndCode(await callTool('read_customer', { id: customer.id }, { token: payer }))).toMatchObject({ status: 403, code: 'forbidden' })
+    expect((await callTool('read_customer', { id: customer.id }, { token: customerReader })).status).toBe(200)
+    for (const token of [payer, customerReader]) {
+      for (const target of [path, '/activity', '/activity?limit=1']) {
+        const response = await get(target, { token })
+        expect(response.status, `${target}: ${await response.clone().text()}`).toBe(403)
+        expect(((await response.json()) as any).error).toEqual({ code: 'forbidden', message: expect.stringMatching(/tools/) })
+      }
+    }
+    // Tokens without an allow-list read both, whatever their scope.
+    for (const token of [await tokenFor(), await tokenFor({ scope: 'read' })]) {
+      expect((await get(path, { token })).status).toBe(200)
+      expect((await get('/activity', { token })).status).toBe(200)
+    }
+  })
+
   it('the tool list and health need no token', async () => {
     expect((await get('/tools', { token: null })).status).toBe(200)
     expect((await get('/health', { token: null })).status).toBe(200)

@@ -238,12 +238,14 @@ describe('edit_invoice and edit_account', () => {
 
   it('edit_invoice refuses a customer that does not exist with 422 unknown_reference', async () => {
     const books = await seedBooks()
-    const before = await textAt(recordPath('Invoice', books.invoice.id))
-    const error = await errorOf(await callTool('edit_invoice', { id: books.invoice.id, patch: { customer_id: '0193f6c2-8e1a-7c3d-9b2e-41f0a6d2c001' } }))
+    // A draft: once an invoice is issued its customer is frozen (invoice-edits.test.ts).
+    const draft = await seed('Invoice', { customer_id: books.customer.id, status: 'draft', total: 0n, amount_paid: 0n })
+    const before = await textAt(recordPath('Invoice', draft.id))
+    const error = await errorOf(await callTool('edit_invoice', { id: draft.id, patch: { customer_id: '0193f6c2-8e1a-7c3d-9b2e-41f0a6d2c001' } }))
     expect(error).toMatchObject({ status: 422, code: 'unknown_reference' })
-    expect(await textAt(recordPath('Invoice', books.invoice.id))).toBe(before)
+    expect(await textAt(recordPath('Invoice', draft.id))).toBe(before)
     const other = await seed('Customer', { name: 'Other' })
-    expect((await ok('edit_invoice', { id: books.invoice.id, patch: { customer_id: other.id } })).invoice.customer_id).toBe(other.id)
+    expect((await ok('edit_invoice', { id: draft.id, patch: { customer_id: other.id } })).invoice.customer_id).toBe(other.id)
   })
 
   it('edit_account deactivates an account', async () => {

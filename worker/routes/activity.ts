@@ -2,11 +2,12 @@ import { Hono } from 'hono'
 import { ValidationError } from '../../shared/errors.ts'
 import { ACTIVITY_DEFAULT_LIMIT, ACTIVITY_MAX_LIMIT, readActivity } from '../activity/activity-feed.ts'
 import { bearerAuth } from '../auth/bearer-auth.ts'
+import { rawReadAccess } from '../auth/raw-read-access.ts'
 import type { AppEnv } from '../env.ts'
 
 /** `GET /activity?limit=&cursor=`: the token's tenant's commits, newest first, pending and synced. */
 export function activityRoutes(): Hono<AppEnv> {
-  return new Hono<AppEnv>().get('/', bearerAuth(), async (c) => {
+  return new Hono<AppEnv>().get('/', bearerAuth(), rawReadAccess('/activity'), async (c) => {
     const page = await readActivity(c.get('objects'), c.get('caller').tenant, {
       limit: parseLimit(c.req.query('limit')),
       cursor: c.req.query('cursor') || undefined,

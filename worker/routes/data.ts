@@ -5,16 +5,18 @@ import { parseStoredRecord } from '../../shared/git-store/record-io.ts'
 import { recordKey } from '../../shared/keys.ts'
 import { ERP_SCHEMA } from '../../shared/schema/index.ts'
 import { bearerAuth } from '../auth/bearer-auth.ts'
+import { rawReadAccess } from '../auth/raw-read-access.ts'
 import type { AppEnv } from '../env.ts'
 import { ForbiddenError } from '../http/http-errors.ts'
 
 /**
  * `GET /data/<tenant>/<Entity>/<id>.agi`: one record's bytes exactly as they will be in git, with its version as
  * the ETag. The key is rebuilt from checked segments (never taken from the path), the tenant must be the
- * token's, and only the committed view is served: an open transaction's writes stay invisible.
+ * token's (one without a tool allow-list), and only the committed view is served: an open transaction's writes
+ * stay invisible.
  */
 export function dataRoutes(): Hono<AppEnv> {
-  return new Hono<AppEnv>().get('/:tenant/:entity/:file', bearerAuth(), async (c) => {
+  return new Hono<AppEnv>().get('/:tenant/:entity/:file', bearerAuth(), rawReadAccess('/data'), async (c) => {
     const caller = c.get('caller')
     const { tenant, entity, file } = c.req.param()
     if (tenant !== caller.tenant) throw new ForbiddenError(`this token is for tenant "${caller.tenant}"`)

@@ -3,6 +3,7 @@ import type { EntitySpec, Schema } from '../../../shared/agi/types.ts'
 import { defineTool, type ToolDefinition } from '../tool.ts'
 import { commitResponse, recordResponse } from '../record-response.ts'
 import { coerceFields } from './coerce.ts'
+import { editRuleFor } from './edit-rules.ts'
 import { genericToolName, type EntityNames } from './entity-names.ts'
 import { idInput, patchFieldsInput, tenantIdInput } from './field-inputs.ts'
 
@@ -10,6 +11,7 @@ export const expectedVersionInput = z.string().min(1).describe('the version you 
 
 export function editTool(schema: Schema, spec: EntitySpec, names: EntityNames): ToolDefinition {
   const computed = spec.fields.filter((field) => field.computed === true).map((field) => field.name)
+  const rule = editRuleFor(spec.name)
   return defineTool({
     name: genericToolName('edit', names),
     title: `Edit ${names.words}`,
@@ -18,6 +20,7 @@ export function editTool(schema: Schema, spec: EntitySpec, names: EntityNames): 
       'Concurrent edits of different fields all land; with `expected_version` the edit is refused (409) if the record ' +
       'changed since that version. ' +
       (computed.length > 0 ? `${computed.join(', ')} ${computed.length === 1 ? 'is' : 'are'} computed and changed only by the intent tools. ` : '') +
+      (rule !== undefined ? `${rule.description} ` : '') +
       `Answers { ${names.singular}: {...}, commit } (commit is null when the patch changed nothing).`,
     input: z.strictObject({
       id: idInput,
@@ -29,7 +32,7 @@ export function editTool(schema: Schema, spec: EntitySpec, names: EntityNames): 
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
     handler: async (args, { store }) => {
       const { fields, unset } = coerceFields(spec, args.patch, 'patch', ['patch'])
-      const { stored, commit } = await store.edit(spec.name, args.id, fields, { expectedVersion: args.expected_version, unset })
+      const { stored, commit } = await store.edit(spec.name, args.id, fields, { expectedVersion: args.expected_version, unset, guard: rule?.guard })
       return { [names.singular]: recordResponse(schema, stored), commit: commitResponse(commit) }
     },
   })
