@@ -11,8 +11,8 @@
  * ```
  * A field line is `name: type` followed by modifiers in any order: `REQUIRED`, `= default`,
  * `IN (...)` (string fields), `REFERENCES Entity` (id fields), `COMPUTED` (written only by intent tools,
- * which keep it consistent with other records, never by a generic create or edit) and `UNIQUE` (one record per
- * value in a tenant). `CRUD` is mandatory so that no
+ * which keep it consistent with other records, never by a generic create or edit), `UNIQUE` (one record per
+ * value in a tenant) and `USES Entity(field)` (names a record by a UNIQUE value, which then never changes). `CRUD` is mandatory so that no
  * entity is ever writable by accident.
  */
 import { AgiLexer, describeToken, ENTITY_NAME_PATTERN, FIELD_NAME_PATTERN, type Token } from './lexer.ts'
@@ -21,6 +21,8 @@ import { CRUD_OPERATIONS, FIELD_TYPES, type CrudOperation, type EntitySpec, type
 
 interface PendingReference {
   target: string
+  /** For `USES Entity(field)`: the field, which must be UNIQUE. */
+  field?: string
   offset: number
 }
 
@@ -57,7 +59,12 @@ export function parseSchema(text: string, file?: string): Schema {
     entities.set(entity.name, entity)
   }
   for (const reference of references) {
-    if (!entities.has(reference.target)) lexer.fail(`REFERENCES unknown entity ${reference.target}`, reference.offset)
+    const target = entities.get(reference.target)
+    if (target === undefined) {
+      lexer.fail(`${reference.field === undefined ? 'REFERENCES' : 'USES'} unknown entity ${reference.target}`, reference.offset)
+    } else if (reference.field !== undefined && target.fields.find((field) => field.name === reference.field)?.unique !== true) {
+      lexer.fail(`USES ${reference.target}(${reference.field}) needs a UNIQUE field ${reference.field} in ${reference.target}`, reference.offset)
+    }
   }
   return { entities }
 }
@@ -158,6 +165,17 @@ function parseField(lexer: AgiLexer, nameToken: Token, references: PendingRefere
     } else if (isToken(token, 'word', 'COMPUTED')) {
       if (field.computed === true) lexer.fail(`COMPUTED given twice for ${name}`, token.offset)
       field.computed = true
+    } else if (isToken(token, 'word', 'USES')) {
+      if (type !== 'string') lexer.fail(`USES applies only to string fields; ${name} is ${type}`, token.offset)
+      if (field.uses !== undefined) lexer.fail(`USES given twice for ${name}`, token.offset)
+      const target = lexer.next()
+      if (target.kind !== 'word' || !ENTITY_NAME_PATTERN.test(target.text)) lexer.fail(`expected Entity(field) after USES, found ${describeToken(target)}`, target.offset)
+      expectPunct(lexer, '(', `after USES ${target.text}`)
+      const used = lexer.next()
+      if (used.kind !== 'word' || !FIELD_NAME_PATTERN.test(used.text)) lexer.fail(`expected a field name in USES ${target.text}(...), found ${describeToken(used)}`, used.offset)
+      expectPunct(lexer, ')', `after USES ${target.text}(${used.text}`)
+      field.uses = { entity: target.text, field: used.text }
+      references.push({ target: target.text, field: used.text, offset: target.offset })
     } else if (isToken(token, 'word', 'UNIQUE')) {
       if (field.unique === true) lexer.fail(`UNIQUE given twice for ${name}`, token.offset)
       if (type === 'json') lexer.fail(`UNIQUE does not apply to json fields`, token.offset)

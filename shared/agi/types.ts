@@ -33,6 +33,11 @@ export interface FieldSpec {
   references?: string
   /** `UNIQUE`: no two records of the entity in one tenant hold the same value (kept by a guard object per value). */
   unique?: boolean
+  /**
+   * `USES Account(code)`: names a record by a UNIQUE field's value rather than by id (a journal line's account
+   * code). The value must be held by a record, and once used its holder can never give it up.
+   */
+  uses?: { entity: string; field: string }
 }
 
 export interface EntitySpec {

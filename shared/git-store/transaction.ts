@@ -5,7 +5,7 @@ import { recordKey, uniqueKey } from '../keys.ts'
 import type { ObjectStore, StoredObject } from '../object-store/object-store.ts'
 import { conflictMessage, confirmsRead, parseStoredRecord, readCommitted, RecordBusyError, transactionState, writerToConfirm, type Writer } from './record-io.ts'
 import { META_DELETING } from './timing.ts'
-import { duplicateValueError, parseGuard, serializeGuard, unguardedHolder, uniqueValueText, valueInUseError, type UniqueGuard } from './unique-guards.ts'
+import { duplicateValueError, parseGuard, serializeGuard, unguardedHolder, unguardedUser, uniqueValueText, valueInUseError, type UniqueGuard } from './unique-guards.ts'
 
 /** A write the transaction will make when it commits. */
 export interface StagedWrite {
@@ -224,31 +224,45 @@ export class Transaction {
    * is 422 `duplicate_<entity>_<field>`; a value in use (`pinUnique`) cannot be given up (422 `<entity>_in_use`).
    */
   async stageUniqueGuards(): Promise<void> {
+    const pins: { entity: string; field: string; value: string; by: StagedWrite; name: string }[] = []
     for (const write of [...this.#writes.values()]) {
       const spec = this.#ctx.schema.entities.get(write.entity) as EntitySpec
       for (const field of spec.fields) {
-        if (field.unique !== true) continue
         const before = write.kind === 'create' ? undefined : write.before?.fields[field.name]
         const after = write.kind === 'delete' ? undefined : write.record.fields[field.name]
-        if (before !== undefined && after !== undefined && uniqueValueText(before) === uniqueValueText(after)) continue
+        const unchanged = before !== undefined && after !== undefined && uniqueValueText(before) === uniqueValueText(after)
+        if (field.uses !== undefined && after !== undefined && !unchanged) pins.push({ ...field.uses, value: uniqueValueText(after), by: write, name: field.name })
+        if (field.unique !== true || unchanged) continue
         if (before !== undefined) await this.#releaseUnique(write, field, uniqueValueText(before))
         if (after !== undefined) await this.#takeUnique(write, field, uniqueValueText(after))
       }
     }
+    const distinct = new Map(pins.map((pin) => [`${pin.entity}\n${pin.field}\n${pin.value}`, pin]))
+    await Promise.all([...distinct.values()].map((pin) => this.#pinUnique(pin)))
   }
 
   /**
    * Marks a UNIQUE value as used by name (a journal line naming an account code): from then on its holder cannot
    * give it up. A value already marked is only checked again while the writes are applied.
    */
-  async pinUnique(entity: string, field: string, value: string, holder: string): Promise<void> {
-    const key = uniqueKey(this.#ctx.schema, this.#ctx.tenant, entity, field, value)
+  async #pinUnique(pin: { entity: string; field: string; value: string; by: StagedWrite; name: string }): Promise<void> {
+    const { objects, schema, tenant } = this.#ctx
+    const key = uniqueKey(schema, tenant, pin.entity, pin.field, pin.value)
     const current = await this.#loadGuard(key)
     if (current?.guard.in_use === true) {
       if (!this.#guards.has(key)) this.#referenced.set(key, current.object.version)
       return
     }
-    this.#stageGuard(key, entity, holder, { v: 1, id: current?.guard.id ?? holder, in_use: true })
+    const holder = current?.guard.id ?? (await unguardedHolder(objects, schema, tenant, pin.entity, pin.field, pin.value, ''))
+    if (holder === undefined) {
+      throw new DomainRuleError('unknown_reference', `${pin.by.entity}.${pin.name} names ${pin.entity} ${pin.field} ${JSON.stringify(pin.value)}, which no ${pin.entity} has`, {
+        entity: pin.by.entity,
+        field: pin.name,
+        references: pin.entity,
+        value: pin.value,
+      })
+    }
+    this.#stageGuard(key, pin.entity, holder, { v: 1, id: holder, in_use: true })
   }
 
   async #takeUnique(write: StagedWrite, field: FieldSpec, value: string): Promise<void> {
@@ -267,8 +281,14 @@ export class Transaction {
   async #releaseUnique(write: StagedWrite, field: FieldSpec, value: string): Promise<void> {
     const key = uniqueKey(this.#ctx.schema, this.#ctx.tenant, write.entity, field.name, value)
     const current = await this.#loadGuard(key)
-    if (current === null || current.guard.id !== write.id) return
-    if (current.guard.in_use === true) throw valueInUseError(write.entity, field, value, write.id)
+    if (current !== null && current.guard.id !== write.id) return
+    if (current?.guard.in_use === true) throw valueInUseError(write.entity, field, value, write.id)
+    if (current === null) {
+      // No guard: a value taken before it was guarded, whose users may be unmarked too.
+      const { objects, schema, tenant } = this.#ctx
+      if (await unguardedUser(objects, schema, tenant, write.entity, field.name, value)) throw valueInUseError(write.entity, field, value, write.id)
+      return
+    }
     this.#stageGuard(key, write.entity, write.id, null)
   }
 

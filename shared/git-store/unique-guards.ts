@@ -1,4 +1,4 @@
-import type { FieldSpec, FieldValue, Schema } from '../agi/types.ts'
+import type { AgiRecord, FieldSpec, FieldValue, Schema } from '../agi/types.ts'
 import { CorruptObjectError, DomainRuleError } from '../errors.ts'
 import { entityPrefix, parseRecordKey } from '../keys.ts'
 import { decodeMetadataText } from '../metadata-text.ts'
@@ -70,6 +70,26 @@ export function valueInUseError(entity: string, field: FieldSpec, value: string,
  * entity, and runs only when a value has no guard yet.
  */
 export async function unguardedHolder(objects: ObjectStore, schema: Schema, tenant: string, entity: string, field: string, value: string, except: string): Promise<string | undefined> {
+  const holder = await findRecord(objects, schema, tenant, entity, (record) => record.id !== except && matchesValue(record.fields[field], value))
+  return holder?.id
+}
+
+/** Whether any record names `value` through a field that `USES entity(field)`: for values used before guards marked it. */
+export async function unguardedUser(objects: ObjectStore, schema: Schema, tenant: string, entity: string, field: string, value: string): Promise<boolean> {
+  for (const spec of schema.entities.values()) {
+    for (const user of spec.fields) {
+      if (user.uses?.entity !== entity || user.uses.field !== field) continue
+      if ((await findRecord(objects, schema, tenant, spec.name, (record) => matchesValue(record.fields[user.name], value))) !== undefined) return true
+    }
+  }
+  return false
+}
+
+function matchesValue(held: FieldValue | undefined, value: string): boolean {
+  return held !== undefined && uniqueValueText(held) === value
+}
+
+async function findRecord(objects: ObjectStore, schema: Schema, tenant: string, entity: string, wanted: (record: AgiRecord) => boolean): Promise<AgiRecord | undefined> {
   let cursor: string | undefined
   do {
     const page = await objects.list({ prefix: entityPrefix(schema, tenant, entity), cursor })
@@ -79,8 +99,7 @@ export async function unguardedHolder(objects: ObjectStore, schema: Schema, tena
       const text = (copy === undefined ? null : decodeMetadataText(copy)) ?? (await objects.get(listed.key))?.text
       if (text === undefined) continue
       const { record } = parseStoredRecord(schema, { key: listed.key, version: listed.version, text }, parseRecordKey(schema, listed.key))
-      const held = record.fields[field]
-      if (record.id !== except && held !== undefined && uniqueValueText(held) === value) return record.id
+      if (wanted(record)) return record
     }
     cursor = page.cursor
   } while (cursor !== undefined)

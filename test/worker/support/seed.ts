@@ -20,6 +20,9 @@ export async function seedBooks(tenant = 'acme') {
   const invoice = await seed('Invoice', { customer_id: customer.id, status: 'sent', total: 175000n, amount_paid: 0n, number: 'INV-1' }, tenant)
   const line = await seed('InvoiceLineItem', { invoice_id: invoice.id, position: 1, description: 'Consulting', qty: 10, unit_price: 17500n, line_total: 175000n }, tenant)
   const payment = await seed('Payment', { invoice_id: invoice.id, amount: 50000n, date: '2026-06-30', method: 'wire' }, tenant)
+  // Journal lines name accounts by code, so the codes they use must exist.
+  await seed('Account', { code: '1000', name: 'Cash', type: 'asset' }, tenant)
+  await seed('Account', { code: '1200', name: 'Receivables', type: 'asset' }, tenant)
   const entry = await seed('JournalEntry', { date: '2026-06-30', memo: 'Cash received' }, tenant)
   const debit = await seed('JournalLine', { journal_entry_id: entry.id, position: 1, account_code: '1000', debit: 50000n }, tenant)
   const credit = await seed('JournalLine', { journal_entry_id: entry.id, position: 2, account_code: '1200', credit: 50000n }, tenant)
