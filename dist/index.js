@@ -61640,7 +61640,7 @@ const coreLogger = {
 
 /***/ }),
 
-/***/ 3315:
+/***/ 8010:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -62601,8 +62601,9 @@ const CRUD_OPERATIONS = ['create', 'read', 'list', 'edit', 'delete'];
  * }
  * ```
  * A field line is `name: type` followed by modifiers in any order: `REQUIRED`, `= default`,
- * `IN (...)` (string fields), `REFERENCES Entity` (id fields) and `COMPUTED` (written only by intent tools,
- * which keep it consistent with other records, never by a generic create or edit). `CRUD` is mandatory so that no
+ * `IN (...)` (string fields), `REFERENCES Entity` (id fields), `COMPUTED` (written only by intent tools,
+ * which keep it consistent with other records, never by a generic create or edit), `UNIQUE` (one record per
+ * value in a tenant) and `USES Entity(field)` (names a record by a UNIQUE value, which then never changes). `CRUD` is mandatory so that no
  * entity is ever writable by accident.
  */
 
@@ -62642,8 +62643,13 @@ function parseSchema(text, file) {
         entities.set(entity.name, entity);
     }
     for (const reference of references) {
-        if (!entities.has(reference.target))
-            lexer.fail(`REFERENCES unknown entity ${reference.target}`, reference.offset);
+        const target = entities.get(reference.target);
+        if (target === undefined) {
+            lexer.fail(`${reference.field === undefined ? 'REFERENCES' : 'USES'} unknown entity ${reference.target}`, reference.offset);
+        }
+        else if (reference.field !== undefined && target.fields.find((field) => field.name === reference.field)?.unique !== true) {
+            lexer.fail(`USES ${reference.target}(${reference.field}) needs a UNIQUE field ${reference.field} in ${reference.target}`, reference.offset);
+        }
     }
     return { entities };
 }
@@ -62760,6 +62766,29 @@ function parseField(lexer, nameToken, references) {
                 lexer.fail(`COMPUTED given twice for ${name}`, token.offset);
             field.computed = true;
         }
+        else if (isToken(token, 'word', 'USES')) {
+            if (type !== 'string')
+                lexer.fail(`USES applies only to string fields; ${name} is ${type}`, token.offset);
+            if (field.uses !== undefined)
+                lexer.fail(`USES given twice for ${name}`, token.offset);
+            const target = lexer.next();
+            if (target.kind !== 'word' || !lexer_ENTITY_NAME_PATTERN.test(target.text))
+                lexer.fail(`expected Entity(field) after USES, found ${describeToken(target)}`, target.offset);
+            expectPunct(lexer, '(', `after USES ${target.text}`);
+            const used = lexer.next();
+            if (used.kind !== 'word' || !lexer_FIELD_NAME_PATTERN.test(used.text))
+                lexer.fail(`expected a field name in USES ${target.text}(...), found ${describeToken(used)}`, used.offset);
+            expectPunct(lexer, ')', `after USES ${target.text}(${used.text}`);
+            field.uses = { entity: target.text, field: used.text };
+            references.push({ target: target.text, field: used.text, offset: target.offset });
+        }
+        else if (isToken(token, 'word', 'UNIQUE')) {
+            if (field.unique === true)
+                lexer.fail(`UNIQUE given twice for ${name}`, token.offset);
+            if (type === 'json')
+                lexer.fail(`UNIQUE does not apply to json fields`, token.offset);
+            field.unique = true;
+        }
         else if (isToken(token, 'word', 'IN')) {
             if (type !== 'string')
                 lexer.fail(`IN applies only to string fields; ${name} is ${type}`, token.offset);
@@ -62843,10 +62872,11 @@ ENTITY Vendor {
 }
 
 // Chart of accounts. Journal lines refer to an account by its code, so an account that has been
-// used must keep existing: it is deactivated (active = false), never deleted.
+// used must keep existing: it is deactivated (active = false), never deleted. A code names one
+// account of the tenant, and once a journal line uses it, it never changes.
 ENTITY Account {
   tenant_id:   string REQUIRED
-  code:        string REQUIRED
+  code:        string REQUIRED UNIQUE
   name:        string REQUIRED
   type:        string REQUIRED IN ("asset", "liability", "equity", "income", "expense")
   description: string
@@ -62928,7 +62958,7 @@ ENTITY JournalLine {
   tenant_id:        string REQUIRED
   journal_entry_id: id REQUIRED REFERENCES JournalEntry
   position:         number REQUIRED
-  account_code:     string REQUIRED
+  account_code:     string REQUIRED USES Account(code)
   debit:            money = 0.00 REQUIRED
   credit:           money = 0.00 REQUIRED
   description:      string
@@ -63095,9 +63125,10 @@ function firstLine(message) {
 const DATA_PREFIX = 'data/';
 const PENDING_PREFIX = 'commits/';
 const SYNCED_PREFIX = 'synced/';
-const keys_INTENTS_PREFIX = 'intents/';
+const INTENTS_PREFIX = 'intents/';
 const QUARANTINE_PREFIX = 'quarantine/';
 const IDEMPOTENCY_PREFIX = 'idempotency/';
+const UNIQUE_PREFIX = 'unique/';
 const TENANT_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 /** What the `.agi` grammar allows as an entity name; the schema decides which ones exist. */
 const keys_ENTITY_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
@@ -63113,7 +63144,9 @@ const TENANT_SOURCE = '[a-z0-9][a-z0-9-]{0,62}';
 const RECORD_KEY_PATTERN = new RegExp(`^data/(${TENANT_SOURCE})/([A-Za-z][A-Za-z0-9_]{0,63})/(${UUID_SOURCE})\\.agi$`);
 const PENDING_KEY_PATTERN = new RegExp(`^commits/(${TENANT_SOURCE})/(\\d{13})-(${UUID_SOURCE})\\.json$`);
 const SYNCED_KEY_PATTERN = new RegExp(`^synced/(${TENANT_SOURCE})/(\\d{13})-(${UUID_SOURCE})\\.json$`);
-const INTENT_KEY_PATTERN = new RegExp(`^intents/(${UUID_SOURCE})\\.json$`);
+const INTENT_KEY_PATTERN = new RegExp(`^intents/(${TENANT_SOURCE})/(${UUID_SOURCE})\\.json$`);
+/** Intents written before they were kept per tenant; only the recovery pass still meets them. */
+const LEGACY_INTENT_KEY_PATTERN = new RegExp(`^intents/(${UUID_SOURCE})\\.json$`);
 const IDEMPOTENCY_KEY_PATTERN = new RegExp(`^idempotency/(${TENANT_SOURCE})/([0-9a-f]{64})\\.json$`);
 /** Header values are visible ASCII; inner spaces allowed, none at the ends. */
 const IDEMPOTENCY_VALUE_PATTERN = /^[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?$/;
@@ -63183,7 +63216,7 @@ function syncedEntriesPrefix(tenant) {
 function keys_pendingEntryKey(tenant, ts, oid) {
     return `${pendingEntriesPrefix(tenant)}${entryName(ts, oid)}`;
 }
-function keys_syncedEntryKey(tenant, ts, oid) {
+function syncedEntryKey(tenant, ts, oid) {
     return `${syncedEntriesPrefix(tenant)}${entryName(ts, oid)}`;
 }
 function parsePendingEntryKey(key) {
@@ -63195,7 +63228,7 @@ function parseSyncedEntryKey(key) {
 /** Where a pending entry goes once it is in git. */
 function syncedKeyForPending(pendingKey) {
     const { tenant, ms, oid } = parsePendingEntryKey(pendingKey);
-    return keys_syncedEntryKey(tenant, new Date(ms), oid);
+    return syncedEntryKey(tenant, new Date(ms), oid);
 }
 function entryName(ts, oid) {
     const ms = entryMillis(ts);
@@ -63228,22 +63261,29 @@ function isoUtcMillis(text) {
     return ms;
 }
 // ---------------------------------------------------------------- intents
-function keys_intentKey(oid) {
-    return `${keys_INTENTS_PREFIX}${assertId(oid, 'oid')}.json`;
+function keys_intentsPrefix(tenant) {
+    return `${INTENTS_PREFIX}${assertTenant(tenant)}/`;
 }
-function parseIntentKey(key) {
+function keys_intentKey(tenant, oid) {
+    return `${keys_intentsPrefix(tenant)}${assertId(oid, 'oid')}.json`;
+}
+/** The intent key's parts; `tenant` is undefined for a legacy key (`intents/<oid>.json`). */
+function keys_parseIntentKey(key) {
     const match = typeof key === 'string' ? INTENT_KEY_PATTERN.exec(key) : null;
-    if (match === null)
-        throw invalid('key', key, 'expected intents/<uuid>.json');
-    return { oid: match[1] };
+    if (match !== null)
+        return { tenant: match[1], oid: match[2] };
+    const legacy = typeof key === 'string' ? LEGACY_INTENT_KEY_PATTERN.exec(key) : null;
+    if (legacy === null)
+        throw invalid('key', key, 'expected intents/<tenant>/<uuid>.json');
+    return { oid: legacy[1] };
 }
 // ---------------------------------------------------------------- quarantine
 /**
  * Prefixes whose objects may be moved aside. Corrupt objects may sit under malformed keys, so only
  * the prefix and basic hygiene are checked, not the full shape.
  */
-const QUARANTINABLE_PREFIXES = [DATA_PREFIX, PENDING_PREFIX, SYNCED_PREFIX, keys_INTENTS_PREFIX, IDEMPOTENCY_PREFIX];
-function keys_quarantineKey(originalKey) {
+const QUARANTINABLE_PREFIXES = [DATA_PREFIX, PENDING_PREFIX, SYNCED_PREFIX, INTENTS_PREFIX, IDEMPOTENCY_PREFIX];
+function quarantineKey(originalKey) {
     assertQuarantinable(originalKey);
     const key = `${QUARANTINE_PREFIX}${originalKey}`;
     if (new TextEncoder().encode(key).byteLength > MAX_KEY_BYTES) {
@@ -63290,6 +63330,17 @@ function parseIdempotencyRecordKey(key) {
     if (match === null)
         throw invalid('key', key, 'expected idempotency/<tenant>/<sha256 hex>.json');
     return { tenant: match[1], hash: match[2] };
+}
+// ---------------------------------------------------------------- unique values
+/** The guard object of one value of a UNIQUE field. The value is hex-encoded, so no value can shape the key. */
+function keys_uniqueKey(schema, tenant, entity, field, value) {
+    assertEntity(schema, entity);
+    if (!/^[a-z][a-z0-9_]{0,63}$/.test(field))
+        throw invalid('field', field, 'a field name is lowercase letters, digits and "_"');
+    const hex = toHex(new TextEncoder().encode(value));
+    if (hex.length === 0 || hex.length > 512)
+        throw invalid('value', value, 'a unique value is 1 to 256 bytes');
+    return `${UNIQUE_PREFIX}${assertTenant(tenant)}/${entity}/${field}/${hex}.json`;
 }
 // ---------------------------------------------------------------- ids
 /** Counter state that keeps ids created in the same millisecond in creation order. */
@@ -63398,7 +63449,7 @@ const MAX_REASON_CHARS = 2000;
  * places (the next run moves it again), never in neither.
  */
 async function quarantineObject(objects, key, text, reason, now) {
-    const target = keys_quarantineKey(key);
+    const target = quarantineKey(key);
     const shown = reason.length > MAX_REASON_CHARS ? `${reason.slice(0, MAX_REASON_CHARS - 1)}…` : reason;
     await objects.put(target, text, { metadata: { [QUARANTINE_REASON]: metadata_text_encodeMetadataText(shown), [QUARANTINED_AT]: now.toISOString() } });
     await objects.delete(key);
@@ -74251,6 +74302,43 @@ function assertInvoiceTransition(from, to, subject = 'Invoice') {
     throw new DomainRuleError('invalid_transition', `${subject} cannot go from ${from} to ${to}: ${options}.`, { from, to, allowed: [...allowed] });
 }
 
+;// CONCATENATED MODULE: ./node_modules/.cache/accelerando-action/shared/domain/invoice-edits.js
+
+
+const INVOICE_FIELDS_FROZEN_ONCE_ISSUED = (/* unused pure expression or super */ null && (['customer_id', 'currency', 'number', 'issue_date']));
+/**
+ * The frozen fields that `changed` (fields to set) and `unset` (fields to remove) would really change on
+ * `current`, in the order listed above; none for a draft. Setting a field to the value it has is no change.
+ */
+function frozenInvoiceChanges(current, changed, unset = []) {
+    if (textField(current, 'status') === 'draft')
+        return [];
+    return INVOICE_FIELDS_FROZEN_ONCE_ISSUED.filter((name) => {
+        const now = current.fields[name];
+        if (Object.hasOwn(changed, name))
+            return !sameValue(now, changed[name]);
+        return unset.includes(name) && now !== undefined;
+    });
+}
+/**
+ * @throws DomainRuleError `invoice_issued` (422) naming the frozen fields the edit would change and the status.
+ * @example assertInvoiceEditable(sentInvoice, { customer_id: otherId }, []) // throws
+ */
+function assertInvoiceEditable(current, changed, unset = []) {
+    const fields = frozenInvoiceChanges(current, changed, unset);
+    if (fields.length === 0)
+        return;
+    const status = textField(current, 'status') ?? 'unknown';
+    const named = fields.length === 1 ? fields[0] : `${fields.slice(0, -1).join(', ')} and ${fields.at(-1)}`;
+    throw new DomainRuleError('invoice_issued', `Invoice ${shortId(current.id)} is ${status}: its ${named} cannot change once it has left draft (due_date and notes still can; a correction is a new invoice).`, { status, fields });
+}
+/** The frozen fields hold strings (id, text, date), but compare any value the way the store does. */
+function sameValue(a, b) {
+    if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null)
+        return a === b;
+    return JSON.stringify(a) === JSON.stringify(b);
+}
+
 ;// CONCATENATED MODULE: ./node_modules/.cache/accelerando-action/shared/domain/invoice-totals.js
 /**
  * Invoice arithmetic, exact in integer units: each line is quantity × unit price rounded once to the
@@ -74453,7 +74541,7 @@ function requireTextField(record, name) {
     return value;
 }
 /** The first eight characters of an id: how commit messages and errors name a record. */
-function shortId(id) {
+function record_fields_shortId(id) {
     return id.slice(0, 8);
 }
 
@@ -74531,7 +74619,7 @@ function checkBooks(records, schema = ERP_SCHEMA) {
     return violations;
 }
 function violation(schema, tenant, record, rule, message) {
-    const found = { rule, entity: record.entity, id: record.id, message: `${record.entity} ${shortId(record.id)}: ${message}` };
+    const found = { rule, entity: record.entity, id: record.id, message: `${record.entity} ${record_fields_shortId(record.id)}: ${message}` };
     if (tenant === '')
         return found;
     found.tenant = tenant;
@@ -74566,7 +74654,7 @@ function checkAccounts(books, report) {
         if (accounts.length < 2)
             continue;
         for (const account of accounts) {
-            report(account, 'duplicate_account_code', `code ${JSON.stringify(code)} is shared by ${accounts.length} accounts (${accounts.map((a) => shortId(a.id)).join(', ')})`);
+            report(account, 'duplicate_account_code', `code ${JSON.stringify(code)} is shared by ${accounts.length} accounts (${accounts.map((a) => record_fields_shortId(a.id)).join(', ')})`);
         }
     }
 }
@@ -74610,17 +74698,17 @@ function checkReversalLinks(books, entry, report) {
         if (original !== undefined) {
             const back = record_fields_textField(original, 'reversed_by');
             if (back !== entry.id) {
-                report(entry, 'reversal_link', `reverses ${shortId(reverses)}, but that entry's reversed_by is ${back === undefined ? 'unset' : shortId(back)}`);
+                report(entry, 'reversal_link', `reverses ${record_fields_shortId(reverses)}, but that entry's reversed_by is ${back === undefined ? 'unset' : record_fields_shortId(back)}`);
             }
             if (!mirrorsOf(books, entry, original))
-                report(entry, 'reversal_link', `does not post the amounts of ${shortId(reverses)} on the opposite sides`);
+                report(entry, 'reversal_link', `does not post the amounts of ${record_fields_shortId(reverses)} on the opposite sides`);
         }
     }
     const reversedBy = record_fields_textField(entry, 'reversed_by');
     if (reversedBy !== undefined) {
         const reversal = books.find('JournalEntry', reversedBy);
         if (reversal !== undefined && record_fields_textField(reversal, 'reverses') !== entry.id) {
-            report(entry, 'reversal_link', `reversed_by names ${shortId(reversedBy)}, but that entry does not reverse this one`);
+            report(entry, 'reversal_link', `reversed_by names ${record_fields_shortId(reversedBy)}, but that entry does not reverse this one`);
         }
     }
 }
@@ -74696,6 +74784,7 @@ function checkInvoices(books, report) {
 
 
 
+
 ;// CONCATENATED MODULE: ./node_modules/.cache/accelerando-action/shared/git-store/intent.js
 
 
@@ -74740,6 +74829,62 @@ function intent_parseIntent(text) {
     return { ok: true, intent: parsed.data };
 }
 
+;// CONCATENATED MODULE: ./node_modules/.cache/accelerando-action/shared/git-store/committed.js
+
+/**
+ * The one rule for "committed": a transaction is committed if and only if its entry exists under `commits/`,
+ * `synced/` or `quarantine/`. The entry moves (the Action writes the synced or quarantined copy, then deletes the
+ * pending one); the fact does not. So the pending key is read first and the other two after it: an entry that
+ * moved between the reads is found in its new place.
+ */
+async function committed_isCommitted(objects, writer, pending) {
+    const ts = new Date(writer.ms);
+    const pendingKey = keys_pendingEntryKey(writer.tenant, ts, writer.oid);
+    if (pending === undefined && (await objects.get(pendingKey)) !== null)
+        return true;
+    const [synced, quarantined] = await Promise.all([objects.get(syncedEntryKey(writer.tenant, ts, writer.oid)), objects.get(quarantineKey(pendingKey))]);
+    return synced !== null || quarantined !== null;
+}
+/** How many list pages of each entry prefix a batch confirmation reads before leaving the rest to `isCommitted`. */
+const MAX_CONFIRM_PAGES = 4;
+/**
+ * Which of `writers` (one tenant's) are committed, from list calls instead of GETs per writer: entry keys sort
+ * newest first, so the pending and synced entries at least as new as the oldest writer are one or two pages.
+ * A writer not found is not proven uncommitted (its entry may be quarantined, or beyond the pages read): callers check it one by one.
+ */
+async function committed_committedAmong(objects, tenant, writers) {
+    const committed = new Set();
+    if (writers.length === 0)
+        return committed;
+    const wanted = new Set(writers.map((writer) => writer.oid));
+    const oldestMs = Math.min(...writers.map((writer) => writer.ms));
+    const collect = async (prefix, parse) => {
+        let cursor;
+        for (let page = 0; page < MAX_CONFIRM_PAGES; page++) {
+            const listed = await objects.list({ prefix, cursor });
+            for (const object of listed.objects) {
+                let parts;
+                try {
+                    parts = parse(object.key);
+                }
+                catch {
+                    continue;
+                }
+                if (parts.ms < oldestMs)
+                    return;
+                if (wanted.has(parts.oid))
+                    committed.add(parts.oid);
+            }
+            cursor = listed.cursor;
+            if (cursor === undefined)
+                return;
+        }
+    };
+    // In parallel: an entry that moves between the two lists is merely not found, and is then checked one by one.
+    await Promise.all([collect(pendingEntriesPrefix(tenant), parsePendingEntryKey), collect(syncedEntriesPrefix(tenant), parseSyncedEntryKey)]);
+    return committed;
+}
+
 ;// CONCATENATED MODULE: ./node_modules/.cache/accelerando-action/shared/git-store/timing.js
 /**
  * Time limits of the write protocol. They keep a live writer and the recovery pass from ever acting on
@@ -74754,7 +74899,7 @@ const timing_TX_ABANDONED_MS = 120_000;
  * recovery schedule (every minute), so an interrupted transaction is resolved before its records are trusted
  * without a check.
  */
-const timing_TX_CONFIRM_WINDOW_MS = (/* unused pure expression or super */ null && (10 * 60_000));
+const TX_CONFIRM_WINDOW_MS = 10 * 60_000;
 /** Metadata keys every record carries: which transaction wrote it, and when. */
 const timing_META_TX = 'tx';
 const timing_META_TX_MS = 'txms';
@@ -74769,14 +74914,19 @@ const timing_META_AGI_MAX_BYTES = 4096;
 
 
 
+
 /**
- * Finishes or undoes one interrupted transaction. The entry decides: if it was written, every record write
- * had landed, so only clean-up remains (roll forward); if not, nothing was acknowledged, so every write that
- * still carries this transaction's tag is undone (roll back). Idempotent: running it twice, or concurrently,
- * converges on the same state.
+ * Finishes or undoes one interrupted transaction. The entry decides, by the one rule (`isCommitted`: pending,
+ * synced or quarantined): if it was written, every record write had landed, so only clean-up remains (roll
+ * forward); if not, nothing was acknowledged, so every write that still carries this transaction's tag is undone
+ * (roll back). Idempotent: running it twice, or concurrently, converges on the same state. `key` is where the
+ * intent was found (a legacy intent lives outside its tenant's prefix).
  */
-async function recovery_recoverTransaction(objects, intent) {
-    const committed = (await objects.get(intent.entry_key)) !== null;
+async function recovery_recoverTransaction(objects, intent, key = keys_intentKey(intent.tenant, intent.oid)) {
+    const ms = isoUtcMillis(intent.entry.ts);
+    if (ms === undefined)
+        throw new errors/* CorruptObjectError */.bj(key, `unreadable entry time ${JSON.stringify(intent.entry.ts)}`);
+    const committed = await committed_isCommitted(objects, { oid: intent.oid, tenant: intent.tenant, ms });
     if (committed) {
         await Promise.all(intent.ops
             .filter((op) => op.kind === 'delete')
@@ -74802,7 +74952,7 @@ async function recovery_recoverTransaction(objects, intent) {
             });
         }));
     }
-    await objects.delete(keys_intentKey(intent.oid));
+    await objects.delete(key);
     return committed ? 'rolled-forward' : 'rolled-back';
 }
 /**
@@ -74815,7 +74965,7 @@ async function recoverAbandonedTransactions(objects, options = {}) {
     const report = { examined: 0, rolledForward: [], rolledBack: [], inFlight: [], corrupt: [] };
     let cursor;
     do {
-        const page = await objects.list({ prefix: keys_INTENTS_PREFIX, cursor });
+        const page = await objects.list({ prefix: INTENTS_PREFIX, cursor });
         for (const listed of page.objects) {
             report.examined += 1;
             const stored = await objects.get(listed.key);
@@ -74831,7 +74981,7 @@ async function recoverAbandonedTransactions(objects, options = {}) {
                 report.inFlight.push(intent.oid);
                 continue;
             }
-            const outcome = await recovery_recoverTransaction(objects, intent);
+            const outcome = await recovery_recoverTransaction(objects, intent, listed.key);
             (outcome === 'rolled-forward' ? report.rolledForward : report.rolledBack).push(intent.oid);
         }
         cursor = page.cursor;
@@ -74840,6 +74990,7 @@ async function recoverAbandonedTransactions(objects, options = {}) {
 }
 
 ;// CONCATENATED MODULE: ./node_modules/.cache/accelerando-action/shared/git-store/record-io.js
+
 
 
 
@@ -74863,25 +75014,25 @@ function record_io_parseStoredRecord(schema, object, expect) {
  * open, or may have been interrupted and not yet recovered), or one that claimed the record for a delete.
  */
 function record_io_writerToConfirm(metadata, tenant, nowMs) {
-    const oid = metadata[META_TX];
+    const oid = metadata[timing_META_TX];
     if (oid === undefined)
         return null;
-    const ms = Number(metadata[META_TX_MS]);
+    const ms = Number(metadata[timing_META_TX_MS]);
     if (!Number.isSafeInteger(ms))
-        throw new CorruptObjectError(`${intentKey(oid)}`, `unreadable transaction time ${JSON.stringify(metadata[META_TX_MS])}`);
-    if (metadata[META_DELETING] === undefined && nowMs - ms >= TX_CONFIRM_WINDOW_MS)
+        throw new errors/* CorruptObjectError */.bj(keys_intentKey(tenant, oid), `unreadable transaction time ${JSON.stringify(metadata[timing_META_TX_MS])}`);
+    if (metadata[timing_META_DELETING] === undefined && nowMs - ms >= TX_CONFIRM_WINDOW_MS)
         return null;
     return { oid, tenant, ms };
 }
 /**
- * The entry decides: a transaction is committed iff its entry exists (pending, or already synced). The intent
- * and the pending entry are fetched together; the synced (or quarantined) copy only when neither exists, and after
- * the pending GET, because the Action writes those copies before deleting the pending one.
+ * Where a writer stands, by the one rule (`isCommitted`): its entry decides, whether the intent is still there
+ * (its clean-up may have failed, or be running) or not. The intent and the pending entry are fetched together;
+ * the entry's other places only when the pending one is absent.
  */
 async function record_io_transactionState(objects, writer, nowMs) {
     const ts = new Date(writer.ms);
     const [intentObject, pending] = await Promise.all([
-        objects.get(intentKey(writer.oid)),
+        objects.get(intentKey(writer.tenant, writer.oid)),
         objects.get(pendingEntryKey(writer.tenant, ts, writer.oid)),
     ]);
     let intent = null;
@@ -74891,18 +75042,11 @@ async function record_io_transactionState(objects, writer, nowMs) {
             throw new CorruptObjectError(intentObject.key, parsed.reason);
         intent = parsed.intent;
     }
-    if (pending !== null)
+    if (pending !== null || (await isCommitted(objects, writer, 'absent')))
         return { state: 'committed', intent };
-    if (intent !== null) {
-        return nowMs - intent.started_ms >= TX_ABANDONED_MS ? { state: 'abandoned', intent } : { state: 'in-flight', intent };
-    }
-    // Committed entries move on: to `synced/` once in git, or to quarantine if the Action found them corrupt
-    // (the transaction was still acknowledged and its records stand).
-    const [synced, quarantined] = await Promise.all([
-        objects.get(syncedEntryKey(writer.tenant, ts, writer.oid)),
-        objects.get(quarantineKey(pendingEntryKey(writer.tenant, ts, writer.oid))),
-    ]);
-    return synced !== null || quarantined !== null ? { state: 'committed', intent: null } : { state: 'rolled-back' };
+    if (intent === null)
+        return { state: 'rolled-back' };
+    return nowMs - intent.started_ms >= TX_ABANDONED_MS ? { state: 'abandoned', intent } : { state: 'in-flight', intent };
 }
 /**
  * Whether a record read earlier may be relied on: its writer committed and did not delete it. Used to confirm
@@ -74915,8 +75059,16 @@ function record_io_confirmsRead(state, metadata) {
 /** An open transaction holds the record; the caller waits and retries, as after a lost race. */
 class record_io_RecordBusyError extends errors/* ConflictError */.fK {
     constructor(key) {
-        const { entity, id } = parseRecordKeyWithoutSchema(key);
-        super(conflictMessage(entity, id));
+        let message;
+        try {
+            const { entity, id } = parseRecordKeyWithoutSchema(key);
+            message = conflictMessage(entity, id);
+        }
+        catch {
+            // Not a record (a unique value's guard): the value is being taken or given up by another write.
+            message = `${key} is being changed by another write — retry.`;
+        }
+        super(message);
     }
 }
 function conflictMessage(entity, id) {
@@ -74959,7 +75111,90 @@ async function record_io_readCommitted(objects, key, tenant, nowMs, options) {
     }
 }
 
+;// CONCATENATED MODULE: ./node_modules/.cache/accelerando-action/shared/git-store/unique-guards.js
+
+
+
+
+
+function unique_guards_serializeGuard(guard) {
+    return JSON.stringify(guard);
+}
+function unique_guards_parseGuard(key, text) {
+    let json;
+    try {
+        json = JSON.parse(text);
+    }
+    catch {
+        throw new CorruptObjectError(key, 'a unique-value guard that is not JSON');
+    }
+    const guard = json;
+    if (guard === null || typeof guard !== 'object' || guard.v !== 1 || typeof guard.id !== 'string' || (guard.in_use !== undefined && guard.in_use !== true)) {
+        throw new CorruptObjectError(key, 'a unique-value guard without v: 1 and a string id');
+    }
+    return guard;
+}
+/** The value as the guard key spells it. */
+function unique_guards_uniqueValueText(value) {
+    return typeof value === 'string' ? value : String(value);
+}
+function snake(entity) {
+    return entity.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+}
+/** 422 `duplicate_<entity>_<field>` (an account code another account holds: `duplicate_account_code`). */
+function unique_guards_duplicateValueError(entity, field, value, holder) {
+    return new DomainRuleError(`duplicate_${snake(entity)}_${field.name}`, `${entity} ${holder.slice(0, 8)} already has ${field.name} ${JSON.stringify(value)}; ${field.name} is unique per tenant.`, { entity, field: field.name, value, id: holder });
+}
+/** 422 `<entity>_in_use` (an account code journal lines use: `account_in_use`). */
+function unique_guards_valueInUseError(entity, field, value, holder) {
+    return new DomainRuleError(`${snake(entity)}_in_use`, `${entity} ${holder.slice(0, 8)} has ${field.name} ${JSON.stringify(value)}, which other records already use by name: it cannot change.`, { entity, field: field.name, value, id: holder });
+}
+/**
+ * A record holding `value` that has no guard: one written before the field was guarded. Costs one listing of the
+ * entity, and runs only when a value has no guard yet.
+ */
+async function unique_guards_unguardedHolder(objects, schema, tenant, entity, field, value, except) {
+    const holder = await findRecord(objects, schema, tenant, entity, (record) => record.id !== except && matchesValue(record.fields[field], value));
+    return holder?.id;
+}
+/** Whether any record names `value` through a field that `USES entity(field)`: for values used before guards marked it. */
+async function unique_guards_unguardedUser(objects, schema, tenant, entity, field, value) {
+    for (const spec of schema.entities.values()) {
+        for (const user of spec.fields) {
+            if (user.uses?.entity !== entity || user.uses.field !== field)
+                continue;
+            if ((await findRecord(objects, schema, tenant, spec.name, (record) => matchesValue(record.fields[user.name], value))) !== undefined)
+                return true;
+        }
+    }
+    return false;
+}
+function matchesValue(held, value) {
+    return held !== undefined && unique_guards_uniqueValueText(held) === value;
+}
+async function findRecord(objects, schema, tenant, entity, wanted) {
+    let cursor;
+    do {
+        const page = await objects.list({ prefix: entityPrefix(schema, tenant, entity), cursor });
+        for (const listed of page.objects) {
+            if (listed.metadata[META_DELETING] !== undefined)
+                continue;
+            const copy = listed.metadata[META_AGI];
+            const text = (copy === undefined ? null : decodeMetadataText(copy)) ?? (await objects.get(listed.key))?.text;
+            if (text === undefined)
+                continue;
+            const { record } = parseStoredRecord(schema, { key: listed.key, version: listed.version, text }, parseRecordKey(schema, listed.key));
+            if (wanted(record))
+                return record;
+        }
+        cursor = page.cursor;
+    } while (cursor !== undefined);
+    return undefined;
+}
+
 ;// CONCATENATED MODULE: ./node_modules/.cache/accelerando-action/shared/git-store/transaction.js
+
+
 
 
 
@@ -74983,6 +75218,11 @@ class transaction_Transaction {
     #loaded = new Map();
     #writes = new Map();
     #unconfirmed = new Map();
+    /** Records the staged writes reference, with the version read: checked again while the writes are applied. */
+    #referenced = new Map();
+    /** Guard objects read (null: none) and staged writes of them. */
+    #guardReads = new Map();
+    #guards = new Map();
     #explicitVersion = false;
     constructor(ctx) {
         this.#ctx = ctx;
@@ -75044,7 +75284,8 @@ class transaction_Transaction {
         this.#check(spec, record);
         const kind = this.#writes.get(key)?.kind === 'create' ? 'create' : 'update';
         const prior = this.#writes.get(key)?.changes ?? {};
-        this.#writes.set(key, { key, entity, id, kind, record, expectedVersion, previous, changes: { ...prior, ...changes } });
+        const before = this.#writes.get(key)?.before ?? (kind === 'update' ? base : undefined);
+        this.#writes.set(key, { key, entity, id, kind, record, expectedVersion, previous, changes: { ...prior, ...changes }, before });
         return record;
     }
     /**
@@ -75063,7 +75304,7 @@ class transaction_Transaction {
             this.#writes.delete(key);
             return;
         }
-        this.#writes.set(key, { key, entity, id, kind: 'delete', record: base, expectedVersion, previous, changes: {} });
+        this.#writes.set(key, { key, entity, id, kind: 'delete', record: base, expectedVersion, previous, changes: {}, before: this.#writes.get(key)?.before ?? base });
     }
     /**
      * Every reference a staged write sets (a `REFERENCES` field on a create, or changed by an edit) must name a
@@ -75091,14 +75332,146 @@ class transaction_Transaction {
                             id,
                         });
                     }
+                    const key = recordKey(this.#ctx.schema, this.#ctx.tenant, target, id);
+                    const loaded = this.#writes.has(key) ? undefined : this.#loaded.get(key);
+                    if (loaded != null)
+                        this.#referenced.set(key, loaded.object.version);
                 }));
             }
         }
         await Promise.all(checks);
     }
-    /** The staged writes, in the order they were first staged. */
+    /**
+     * Runs in the same round trip as the record puts: every record a write references is still at the version read
+     * and not claimed by a delete. A delete's claim changes the version, and the delete looks for referrers only
+     * after its claim has landed, so of a reference and a delete of its target at most one commits.
+     */
+    async verifyReferences() {
+        await Promise.all([...this.#referenced].map(async ([key, version]) => {
+            const current = await this.#ctx.objects.get(key);
+            if (current === null || current.version !== version || current.metadata[META_DELETING] !== undefined)
+                throw new RecordBusyError(key);
+        }));
+    }
+    /**
+     * Stages the guard writes of every UNIQUE value the staged writes take or give up: a value another record holds
+     * is 422 `duplicate_<entity>_<field>`; a value in use (`pinUnique`) cannot be given up (422 `<entity>_in_use`).
+     */
+    async stageUniqueGuards() {
+        const pins = [];
+        for (const write of [...this.#writes.values()]) {
+            const spec = this.#ctx.schema.entities.get(write.entity);
+            for (const field of spec.fields) {
+                const before = write.kind === 'create' ? undefined : write.before?.fields[field.name];
+                const after = write.kind === 'delete' ? undefined : write.record.fields[field.name];
+                const unchanged = before !== undefined && after !== undefined && uniqueValueText(before) === uniqueValueText(after);
+                if (field.uses !== undefined && after !== undefined && !unchanged)
+                    pins.push({ ...field.uses, value: uniqueValueText(after), by: write, name: field.name });
+                if (field.unique !== true || unchanged)
+                    continue;
+                if (before !== undefined)
+                    await this.#releaseUnique(write, field, uniqueValueText(before));
+                if (after !== undefined)
+                    await this.#takeUnique(write, field, uniqueValueText(after));
+            }
+        }
+        const distinct = new Map(pins.map((pin) => [`${pin.entity}\n${pin.field}\n${pin.value}`, pin]));
+        await Promise.all([...distinct.values()].map((pin) => this.#pinUnique(pin)));
+    }
+    /**
+     * Marks a UNIQUE value as used by name (a journal line naming an account code): from then on its holder cannot
+     * give it up. A value already marked is only checked again while the writes are applied.
+     */
+    async #pinUnique(pin) {
+        const { objects, schema, tenant } = this.#ctx;
+        const key = uniqueKey(schema, tenant, pin.entity, pin.field, pin.value);
+        const current = await this.#loadGuard(key);
+        if (current?.guard.in_use === true) {
+            if (!this.#guards.has(key))
+                this.#referenced.set(key, current.object.version);
+            return;
+        }
+        const holder = current?.guard.id ?? (await unguardedHolder(objects, schema, tenant, pin.entity, pin.field, pin.value, ''));
+        if (holder === undefined) {
+            throw new DomainRuleError('unknown_reference', `${pin.by.entity}.${pin.name} names ${pin.entity} ${pin.field} ${JSON.stringify(pin.value)}, which no ${pin.entity} has`, {
+                entity: pin.by.entity,
+                field: pin.name,
+                references: pin.entity,
+                value: pin.value,
+            });
+        }
+        this.#stageGuard(key, pin.entity, holder, { v: 1, id: holder, in_use: true });
+    }
+    async #takeUnique(write, field, value) {
+        const key = uniqueKey(this.#ctx.schema, this.#ctx.tenant, write.entity, field.name, value);
+        const current = await this.#loadGuard(key);
+        if (current !== null) {
+            if (current.guard.id !== write.id)
+                throw duplicateValueError(write.entity, field, value, current.guard.id);
+            return;
+        }
+        const { objects, schema, tenant } = this.#ctx;
+        const holder = await unguardedHolder(objects, schema, tenant, write.entity, field.name, value, write.id);
+        if (holder !== undefined)
+            throw duplicateValueError(write.entity, field, value, holder);
+        this.#stageGuard(key, write.entity, write.id, { v: 1, id: write.id });
+    }
+    async #releaseUnique(write, field, value) {
+        const key = uniqueKey(this.#ctx.schema, this.#ctx.tenant, write.entity, field.name, value);
+        const current = await this.#loadGuard(key);
+        if (current !== null && current.guard.id !== write.id)
+            return;
+        if (current?.guard.in_use === true)
+            throw valueInUseError(write.entity, field, value, write.id);
+        if (current === null) {
+            // No guard: a value taken before it was guarded, whose users may be unmarked too.
+            const { objects, schema, tenant } = this.#ctx;
+            if (await unguardedUser(objects, schema, tenant, write.entity, field.name, value))
+                throw valueInUseError(write.entity, field, value, write.id);
+            return;
+        }
+        this.#stageGuard(key, write.entity, write.id, null);
+    }
+    /** The guard as this transaction sees it: its own staged write, else the committed view (busy if in flight). */
+    async #loadGuard(key) {
+        const staged = this.#guards.get(key);
+        if (staged !== undefined) {
+            const text = staged.guardText ?? null;
+            if (text === null)
+                return null;
+            const read = this.#guardReads.get(key) ?? null;
+            return { object: read?.object ?? { key, version: '', text, metadata: {} }, guard: parseGuard(key, text) };
+        }
+        if (this.#guardReads.has(key))
+            return this.#guardReads.get(key) ?? null;
+        const object = await readCommitted(this.#ctx.objects, key, this.#ctx.tenant, this.#ctx.nowMs, { forWrite: true });
+        const loaded = object === null ? null : { object, guard: parseGuard(key, object.text) };
+        this.#guardReads.set(key, loaded);
+        return loaded;
+    }
+    #stageGuard(key, entity, id, guard) {
+        const read = this.#guardReads.get(key) ?? null;
+        const text = guard === null ? null : serializeGuard(guard);
+        const kind = read === null ? 'create' : text === null ? 'delete' : 'update';
+        if (read === null && text === null) {
+            this.#guards.delete(key);
+            return;
+        }
+        this.#guards.set(key, {
+            key,
+            entity,
+            id,
+            kind,
+            record: { entity, id, fields: {}, unknown: {} },
+            expectedVersion: read?.object.version ?? null,
+            previous: read === null ? null : { text: read.object.text, metadata: read.object.metadata },
+            changes: {},
+            guardText: text,
+        });
+    }
+    /** The staged writes, in the order they were first staged, then the guard objects they move. */
     get writes() {
-        return [...this.#writes.values()];
+        return [...this.#writes.values(), ...this.#guards.values()];
     }
     /** Whether any write named an explicit version (such a conflict is final: no retry). */
     get usedExplicitVersion() {
@@ -75139,6 +75512,10 @@ class transaction_Transaction {
         let object;
         if (!forWrite && this.#ctx.deferReadConfirmation) {
             object = await this.#ctx.objects.get(key);
+            // A delete's claim holds no record to read: what stands is decided now, by its writer.
+            if (object !== null && object.metadata[META_DELETING] !== undefined) {
+                object = await readCommitted(this.#ctx.objects, key, this.#ctx.tenant, this.#ctx.nowMs, { forWrite });
+            }
             const writer = object === null ? null : writerToConfirm(object.metadata, this.#ctx.tenant, this.#ctx.nowMs());
             if (object !== null && writer !== null)
                 this.#unconfirmed.set(key, { writer, metadata: object.metadata });
@@ -75218,27 +75595,36 @@ class transaction_Transaction {
 
 /** The commit could not be confirmed either way; its intent is left for the recovery pass to resolve. */
 class CommitOutcomeUnknownError extends Error {
+    oid;
     constructor(oid, cause) {
         super(`transaction ${oid} could not be confirmed; the recovery pass will finish or undo it`);
         this.name = 'CommitOutcomeUnknownError';
+        this.oid = oid;
         this.cause = cause;
     }
 }
+/** Writes one transaction with the crash-safe protocol (see `prepareCommit`) and commits it. */
+async function commitTransaction(request) {
+    return (await commit_protocol_prepareCommit(request)).finish();
+}
 /**
- * Writes one transaction with the crash-safe protocol:
+ * The crash-safe protocol up to its commit point:
  * 1. prepare — the intent (create-only) holds every previous and next state;
- * 2. apply — conditional puts of every record in parallel, each tagged with the transaction id
- *    (a delete first *claims* its record with a conditional put, so a concurrent edit cannot slip in);
+ * 2. apply — conditional puts of every record in parallel, each tagged with the transaction id (a delete first
+ *    *claims* its record with a put of new bytes, so every version a concurrent writer could hold is stale);
+ * then `finish()`:
  * 3. commit — the pending entry (create-only): the commit point;
- * 4. clean up — deleted records and the intent are removed (deferrable: a crash here is rolled forward).
- * A lost race in step 2 undoes what was applied and throws `LostRaceError`.
+ * 4. clean up — deleted records (those still this transaction's) and the intent (deferrable: recovery rolls it forward).
+ * A lost race or a failed check in step 2 undoes what was applied and throws. Whenever a write's outcome is unknown
+ * (its call failed, and may have landed), the intent stays and the recovery pass decides.
  */
-async function commit_protocol_commitTransaction(request) {
+async function commit_protocol_prepareCommit(request) {
     const { objects, oid, writes } = request;
     const startedMs = request.nowMs();
     const ts = request.ts.toISOString();
     const entryKey = pendingEntryKey(request.tenant, request.ts, oid);
-    const texts = writes.map((write) => (write.kind === 'delete' ? null : serializeRecord(write.record, request.schema)));
+    const ownIntentKey = intentKey(request.tenant, oid);
+    const texts = writes.map((write) => (write.guardText !== undefined ? write.guardText : write.kind === 'delete' ? null : serializeRecord(write.record, request.schema)));
     const entry = await buildEntry(request, ts, texts);
     const ops = writes.map((write) => ({
         key: write.key,
@@ -75248,77 +75634,134 @@ async function commit_protocol_commitTransaction(request) {
     }));
     const intent = { v: 1, oid, tenant: request.tenant, started_ms: startedMs, entry_key: entryKey, entry, ops };
     const [prepared, confirmed] = await Promise.allSettled([
-        objects.put(intentKey(oid), serializeIntent(intent), { condition: { ifAbsent: true } }),
+        objects.put(ownIntentKey, serializeIntent(intent), { condition: { ifAbsent: true } }),
         request.confirmReads?.(),
     ]);
+    // A failed intent put may have landed: the recovery pass removes it (no record carries this transaction's tag).
     if (prepared.status === 'rejected')
         throw prepared.reason;
     if (prepared.value === null)
         throw new Error(`transaction id ${oid} is already in use`);
     if (confirmed.status === 'rejected') {
-        await objects.delete(intentKey(oid));
+        await objects.delete(ownIntentKey).catch(() => undefined);
         throw confirmed.reason;
     }
     // The tag names the transaction and its timestamp, which is also what names its entry keys.
     const tag = { [META_TX]: oid, [META_TX_MS]: String(request.ts.getTime()) };
-    const outcomes = await Promise.allSettled(writes.map((write, index) => {
-        const text = texts[index] ?? write.previous?.text ?? '';
+    const puts = writes.map((write, index) => {
         const metadata = { ...tag };
-        if (write.kind === 'delete')
+        let text;
+        if (write.kind === 'delete') {
             metadata[META_DELETING] = '1';
+            // New bytes, unique to this transaction: R2's version is a digest of the body, so re-putting the same bytes
+            // would leave a concurrent writer's version valid.
+            text = claimText(write.key, oid);
+        }
         else {
+            text = texts[index];
             const copy = encodeMetadataText(text);
-            if (copy.length <= META_AGI_MAX_BYTES)
+            if (write.guardText === undefined && copy.length <= META_AGI_MAX_BYTES)
                 metadata[META_AGI] = copy;
         }
         const condition = write.expectedVersion === null ? { ifAbsent: true } : { ifVersion: write.expectedVersion };
         return objects.put(write.key, text, { condition, metadata });
-    }));
+    });
+    const [outcomes, checked] = await Promise.all([Promise.allSettled(puts), commit_protocol_settle(request.checkWhileApplying?.())]);
     const versions = new Map();
+    const unknown = [];
     let lost;
     let failure;
     outcomes.forEach((outcome, index) => {
         const write = writes[index];
-        if (outcome.status === 'rejected')
+        if (outcome.status === 'rejected') {
             failure ??= outcome.reason;
+            unknown.push(write);
+        }
         else if (outcome.value === null)
             lost ??= write;
         else
             versions.set(write.key, outcome.value.version);
     });
-    const overdue = request.nowMs() - startedMs > TX_DEADLINE_MS;
-    if (lost !== undefined || failure !== undefined || overdue) {
-        await rollBack(objects, writes, versions, oid);
+    const undo = async () => rollBack(objects, { writes, versions, unknown, oid, intentKey: ownIntentKey });
+    if (lost !== undefined || failure !== undefined) {
+        await undo();
         if (lost !== undefined)
             throw new LostRaceError(lost.entity, lost.id);
-        throw failure ?? new Error(`transaction ${oid} ran past its ${TX_DEADLINE_MS} ms deadline and was undone`);
+        throw failure;
     }
+    if (checked !== undefined) {
+        await undo();
+        throw checked.error;
+    }
+    const after = await commit_protocol_settle(request.checkAfterApplying?.());
+    if (after !== undefined) {
+        await undo();
+        throw after.error;
+    }
+    const commit = { oid, key: entryKey, ts, message: request.message, status: 'pending' };
+    let settled = false;
+    return {
+        oid,
+        entryKey,
+        versions,
+        commit,
+        abort: async () => {
+            if (settled)
+                return;
+            settled = true;
+            await undo();
+        },
+        finish: async () => {
+            if (settled)
+                throw new Error(`transaction ${oid} was already finished or undone`);
+            settled = true;
+            if (request.nowMs() - startedMs > TX_DEADLINE_MS) {
+                await undo();
+                throw new Error(`transaction ${oid} ran past its ${TX_DEADLINE_MS} ms deadline and was undone`);
+            }
+            try {
+                const written = await objects.put(entryKey, JSON.stringify(entry), { condition: { ifAbsent: true }, metadata: entrySummaryMetadata(entry) });
+                // Taken already: only this transaction writes this key, so an earlier attempt of this very put landed.
+                if (written === null)
+                    throw new Error(`entry ${entryKey} already exists`);
+            }
+            catch (error) {
+                // The put may or may not have landed; only the recovery pass, once this writer is surely gone, may decide.
+                throw new CommitOutcomeUnknownError(oid, error);
+            }
+            // The transaction is committed: a failed clean-up is not the caller's failure; recovery rolls it forward.
+            const cleanUpWork = cleanUp(objects, writes, versions, ownIntentKey).catch(() => undefined);
+            if (request.defer !== undefined)
+                request.defer(cleanUpWork);
+            else
+                await cleanUpWork;
+            const answered = new Map(versions);
+            for (const write of writes)
+                if (write.kind === 'delete')
+                    answered.delete(write.key);
+            return { commit, versions: answered };
+        },
+    };
+}
+/** What a delete's claim puts in place of the record until its clean-up removes it: never read as a record. */
+function claimText(key, oid) {
+    return `# ${key} is being deleted by transaction ${oid}\n`;
+}
+async function commit_protocol_settle(work) {
+    if (work === undefined)
+        return undefined;
     try {
-        const written = await objects.put(entryKey, JSON.stringify(entry), {
-            condition: { ifAbsent: true },
-            metadata: entrySummaryMetadata(entry),
-        });
-        if (written === null)
-            throw new Error(`entry ${entryKey} already exists`);
+        await work;
+        return undefined;
     }
     catch (error) {
-        // The put may or may not have landed; only the recovery pass, once this writer is surely gone, may decide.
-        throw new CommitOutcomeUnknownError(oid, error);
+        return { error };
     }
-    // The transaction is committed: a failed clean-up is not the caller's failure; recovery rolls it forward.
-    const cleanUpWork = cleanUp(objects, writes, oid).catch(() => undefined);
-    if (request.defer !== undefined)
-        request.defer(cleanUpWork);
-    else
-        await cleanUpWork;
-    for (const write of writes)
-        if (write.kind === 'delete')
-            versions.delete(write.key);
-    return { commit: { oid, key: entryKey, ts, message: request.message, status: 'pending' }, versions };
 }
+/** The entry names the records only: guard objects are derived data, never in git. */
 async function buildEntry(request, ts, texts) {
-    const files = await Promise.all(request.writes.map(async (write, index) => {
-        const content = texts[index];
+    const records = request.writes.flatMap((write, index) => (write.guardText === undefined ? [{ write, content: texts[index] }] : []));
+    const files = await Promise.all(records.map(async ({ write, content }) => {
         if (content === null || content === undefined)
             return { path: write.key, op: 'delete' };
         return { path: write.key, op: 'put', sha: await gitBlobSha(content), content };
@@ -75330,31 +75773,54 @@ async function buildEntry(request, ts, texts) {
         message: request.message,
         author: request.author,
         ts,
-        paths: request.writes.map((write) => write.key),
+        paths: records.map(({ write }) => write.key),
         files,
     };
     if (request.actor !== undefined)
         entry.actor = request.actor;
     return entry;
 }
-/** Undoes the writes that landed (each conditional on the version this transaction wrote), then drops the intent. */
-async function rollBack(objects, writes, versions, oid) {
-    await Promise.all(writes.map(async (write) => {
-        const version = versions.get(write.key);
+/**
+ * Undoes this transaction's writes, each conditional on the version it made (a write of unknown outcome is undone
+ * if it is found in place). The intent is removed only when nothing of this transaction can still land: any write
+ * of unknown outcome, or an undo that failed, leaves it for the recovery pass.
+ */
+async function rollBack(objects, undo) {
+    const undone = await Promise.allSettled(undo.writes.map(async (write) => {
+        let version = undo.versions.get(write.key);
+        if (version === undefined && undo.unknown.includes(write)) {
+            const current = await objects.get(write.key);
+            if (current !== null && current.metadata[META_TX] === undo.oid)
+                version = current.version;
+        }
         if (version === undefined)
             return;
         if (write.previous === null)
-            await objects.delete(write.key);
+            await deleteIfVersion(objects, write.key, version);
         else
             await objects.put(write.key, write.previous.text, { condition: { ifVersion: version }, metadata: write.previous.metadata });
     }));
-    await objects.delete(intentKey(oid));
+    if (undo.unknown.length > 0 || undone.some((outcome) => outcome.status === 'rejected'))
+        return;
+    await objects.delete(undo.intentKey).catch(() => undefined);
 }
-async function cleanUp(objects, writes, oid) {
-    const deleted = writes.filter((write) => write.kind === 'delete').map((write) => write.key);
-    if (deleted.length > 0)
-        await objects.delete(deleted);
-    await objects.delete(intentKey(oid));
+/**
+ * Removes deleted records that are still this transaction's claim, then the intent. A record another writer has
+ * since replaced is not this clean-up's to remove.
+ */
+async function cleanUp(objects, writes, versions, ownIntentKey) {
+    await Promise.all(writes.filter((write) => write.kind === 'delete').map((write) => deleteIfVersion(objects, write.key, versions.get(write.key))));
+    await objects.delete(ownIntentKey);
+}
+/**
+ * Deletes a key only while it holds `version`. Deletes are unconditional in R2 and S3, so this reads first; it is
+ * safe because a key this transaction wrote cannot be replaced while its intent is open (other writers find it
+ * busy), and a claimed key cannot be replaced at all until it is gone.
+ */
+async function deleteIfVersion(objects, key, version) {
+    const current = await objects.get(key);
+    if (current !== null && current.version === version)
+        await objects.delete(key);
 }
 
 ;// CONCATENATED MODULE: ./node_modules/.cache/accelerando-action/shared/git-store/messages.js
@@ -75402,7 +75868,128 @@ function showValue(value) {
     return null;
 }
 
+;// CONCATENATED MODULE: ./node_modules/.cache/accelerando-action/shared/git-store/referrers.js
+
+
+
+
+
+
+
+/** Every field of the schema that references `entity`, with the entity that declares it. */
+function referringFields(schema, entity) {
+    const found = [];
+    for (const spec of schema.entities.values()) {
+        for (const field of spec.fields)
+            if (field.references === entity)
+                found.push({ entity: spec.name, field });
+    }
+    return found;
+}
+/**
+ * Runs after a delete's claim has landed, before its commit point: nothing may still reference a deleted record.
+ * The tenant's open transactions are looked at first, then the records: a writer that set a reference either had
+ * its intent in place before this look (and is found, busy), or checks the referenced record after its intent,
+ * finds the claim, and gives up. An open transaction naming the record makes the delete busy (409, retry); a
+ * record referencing it refuses the delete (422 `referenced`).
+ */
+async function referrers_assertUnreferenced(scope, deleted) {
+    const targets = deleted.filter((record) => referringFields(scope.schema, record.entity).length > 0);
+    if (targets.length === 0)
+        return;
+    await assertNoOpenTransactionNames(scope, targets);
+    const deletedKeys = new Set(deleted.map((record) => record.key));
+    for (const target of targets) {
+        for (const { entity, field } of referringFields(scope.schema, target.entity)) {
+            await assertNoRecordReferences(scope, target, entity, field, deletedKeys);
+        }
+    }
+}
+/**
+ * An intent holds the texts before and after each of its writes: a write of a referring entity whose text, either
+ * side, mentions the id may hold a reference to it.
+ */
+async function assertNoOpenTransactionNames(scope, targets) {
+    const own = intentKey(scope.tenant, scope.oid);
+    const keys = (await listAll(scope.objects, intentsPrefix(scope.tenant))).map((listed) => listed.key).filter((key) => key !== own);
+    const stored = await Promise.all(keys.map((key) => scope.objects.get(key)));
+    for (const object of stored) {
+        if (object === null)
+            continue;
+        const parsed = parseIntent(object.text);
+        if (!parsed.ok)
+            throw new CorruptObjectError(object.key, parsed.reason);
+        const { intent } = parsed;
+        for (const target of targets) {
+            const prefixes = referringFields(scope.schema, target.entity).map(({ entity }) => entityPrefix(scope.schema, scope.tenant, entity));
+            const mentions = (key, text) => prefixes.some((prefix) => key.startsWith(prefix)) && text !== undefined && text.includes(target.id);
+            const named = intent.ops.some((op) => mentions(op.key, op.previous?.text)) ||
+                intent.entry.files.some((file) => mentions(file.path, file.op === 'put' ? file.content : undefined));
+            if (named)
+                throw new RecordBusyError(target.key);
+        }
+    }
+}
+async function assertNoRecordReferences(scope, target, entity, field, deletedKeys) {
+    const listed = (await listAll(scope.objects, entityPrefix(scope.schema, scope.tenant, entity))).filter((object) => !deletedKeys.has(object.key));
+    const recent = new Map();
+    for (const object of listed) {
+        const writer = writerToConfirm(object.metadata, scope.tenant, scope.nowMs());
+        if (writer !== null && writer.oid !== scope.oid)
+            recent.set(object.key, writer);
+    }
+    const committed = await committedAmong(scope.objects, scope.tenant, [...recent.values()]);
+    for (const object of listed) {
+        const writer = recent.get(object.key);
+        const text = await textOf(scope.objects, object);
+        if (text === null)
+            continue;
+        if (writer !== undefined && !committed.has(writer.oid)) {
+            // Its writer may be open or undone: whatever it held before or after, a mention of the id is a possible reference.
+            const state = await transactionState(scope.objects, writer, scope.nowMs());
+            const intentNames = state.state !== 'committed' &&
+                state.state !== 'rolled-back' &&
+                (state.intent.ops.some((op) => op.key === object.key && op.previous?.text.includes(target.id) === true) ||
+                    state.intent.entry.files.some((file) => file.path === object.key && file.op === 'put' && file.content.includes(target.id)));
+            if (intentNames || (state.state !== 'committed' && text.includes(target.id)))
+                throw new RecordBusyError(target.key);
+            if (state.state === 'rolled-back') {
+                const now = await scope.objects.get(object.key);
+                if (now !== null && now.text.includes(target.id))
+                    throw new RecordBusyError(target.key);
+                continue;
+            }
+        }
+        if (object.metadata[META_DELETING] !== undefined)
+            continue;
+        const { record } = parseStoredRecord(scope.schema, { key: object.key, version: object.version, text }, parseRecordKey(scope.schema, object.key));
+        if (record.fields[field.name] === target.id) {
+            throw new DomainRuleError('referenced', `${target.entity} ${target.id.slice(0, 8)} is referenced by ${entity} ${record.id.slice(0, 8)} (${field.name}) and cannot be deleted.`, { entity, id: record.id, field: field.name });
+        }
+    }
+}
+/** A listed record's text: from its metadata copy when it has one, else one GET. */
+async function textOf(objects, listed) {
+    const copy = listed.metadata[META_AGI];
+    const decoded = copy === undefined ? null : decodeMetadataText(copy);
+    if (decoded !== null)
+        return decoded;
+    return (await objects.get(listed.key))?.text ?? null;
+}
+async function listAll(objects, prefix) {
+    const all = [];
+    let cursor;
+    do {
+        const page = await objects.list({ prefix, cursor });
+        all.push(...page.objects);
+        cursor = page.cursor;
+    } while (cursor !== undefined);
+    return all;
+}
+
 ;// CONCATENATED MODULE: ./node_modules/.cache/accelerando-action/shared/git-store/git-store.js
+
+
 
 
 
@@ -75424,6 +76011,8 @@ const LIST_MAX_LIMIT = 200;
  */
 class GitStore {
     #options;
+    /** With `holdCommit`: the transaction prepared and waiting for `finishHeld` or `abortHeld`. */
+    #held;
     constructor(options) {
         this.#options = options;
     }
@@ -75439,14 +76028,17 @@ class GitStore {
      * If `fn` throws, nothing is written.
      */
     async transaction(message, fn, options = {}) {
+        if (this.#held !== undefined)
+            throw new Error(`transaction ${this.#held.oid} is held: finish or abort it first`);
         const attempts = 2;
         for (let attempt = 1;; attempt++) {
+            const nowMs = () => this.#now().getTime();
             const tx = new Transaction({
                 objects: this.#options.objects,
                 schema: this.#options.schema,
                 tenant: this.#options.tenant,
                 now: this.#now(),
-                nowMs: () => this.#now().getTime(),
+                nowMs,
                 newId: this.#newId,
                 enforceCrud: options.enforceCrud ?? true,
                 deferReadConfirmation: attempt === 1,
@@ -75454,28 +76046,40 @@ class GitStore {
             try {
                 const value = await fn(tx);
                 await tx.checkReferences();
+                await tx.stageUniqueGuards();
                 const writes = tx.writes;
-                if (writes.length === 0)
+                const recordWrites = writes.filter((write) => write.guardText === undefined);
+                if (recordWrites.length === 0)
                     return { value, commit: null, records: [], deleted: [] };
-                const { commit, versions } = await commitTransaction({
+                const oid = this.#newId();
+                const deletes = recordWrites.filter((write) => write.kind === 'delete');
+                const prepared = await prepareCommit({
                     objects: this.#options.objects,
                     schema: this.#options.schema,
                     tenant: this.#options.tenant,
                     author: this.#options.author,
                     actor: this.#options.actor,
-                    oid: this.#newId(),
+                    oid,
                     ts: tx.timestamp,
                     message: typeof message === 'function' ? message(value, tx) : message,
                     writes,
                     confirmReads: () => tx.confirmReads(),
-                    nowMs: () => this.#now().getTime(),
+                    checkWhileApplying: () => tx.verifyReferences(),
+                    checkAfterApplying: deletes.length === 0
+                        ? undefined
+                        : () => assertUnreferenced({ objects: this.#options.objects, schema: this.#options.schema, tenant: this.#options.tenant, nowMs, oid }, deletes),
+                    nowMs,
                     defer: this.#options.defer,
                 });
-                const records = writes
+                let commit = prepared.commit;
+                if (this.#options.holdCommit === true)
+                    this.#held = prepared;
+                else
+                    commit = (await prepared.finish()).commit;
+                const records = recordWrites
                     .filter((write) => write.kind !== 'delete')
-                    .map((write) => ({ key: write.key, record: write.record, version: versions.get(write.key), unknownFields: Object.keys(write.record.unknown) }));
-                const deleted = writes.filter((write) => write.kind === 'delete').map((write) => write.key);
-                return { value, commit, records, deleted };
+                    .map((write) => ({ key: write.key, record: write.record, version: prepared.versions.get(write.key), unknownFields: Object.keys(write.record.unknown) }));
+                return { value, commit, records, deleted: deletes.map((write) => write.key) };
             }
             catch (error) {
                 const raced = error instanceof LostRaceError || error instanceof RecordBusyError;
@@ -75486,6 +76090,25 @@ class GitStore {
                 await this.#sleep(25 + Math.random() * 75);
             }
         }
+    }
+    /** The transaction held by `holdCommit`, if any: its id and the entry key its commit point writes. */
+    get heldCommit() {
+        const held = this.#held;
+        return held === undefined ? undefined : { oid: held.oid, entryKey: held.entryKey, ms: Date.parse(held.commit.ts) };
+    }
+    /** Commits the held transaction. `CommitOutcomeUnknownError` when its entry's put fails (it may have landed). */
+    async finishHeld() {
+        const held = this.#held;
+        this.#held = undefined;
+        if (held !== undefined)
+            await held.finish();
+    }
+    /** Undoes the held transaction: it never commits. */
+    async abortHeld() {
+        const held = this.#held;
+        this.#held = undefined;
+        if (held !== undefined)
+            await held.abort();
     }
     /** Reads one record (its committed view); null when it does not exist. Corrupt bytes throw `CorruptObjectError`. */
     async read(entity, id) {
@@ -75512,29 +76135,18 @@ class GitStore {
                 throw new ValidationError('cursor does not belong to this list');
         }
         const where = options.where;
-        // Intents are listed after the records: a transaction whose write the first list saw wrote its intent
-        // before it, so it is either still listed as open or already settled.
         const page = await objects.list({ prefix, startAfter: options.cursor, limit: where === undefined ? limit : 1000 });
-        const open = await this.#openTransactions();
+        const settled = await this.#committedView(page.objects);
         const records = [];
         let lastKey;
-        for (const listed of page.objects) {
+        for (const [index, listed] of page.objects.entries()) {
             if (records.length >= limit)
                 break;
             lastKey = listed.key;
-            const { id } = parseRecordKey(schema, listed.key);
-            const copy = listed.metadata[META_AGI];
-            const text = copy === undefined ? undefined : (decodeMetadataText(copy) ?? undefined);
-            let object = text !== undefined ? { key: listed.key, version: listed.version, text, metadata: listed.metadata } : await objects.get(listed.key);
-            if (object === null)
+            const object = settled[index];
+            if (object === null || object === undefined)
                 continue;
-            const writer = object.metadata[META_TX];
-            if (writer !== undefined && open.has(writer)) {
-                object = await readCommitted(objects, listed.key, tenant, () => this.#now().getTime(), { forWrite: false });
-            }
-            if (object === null)
-                continue;
-            const stored = parseStoredRecord(schema, object, { entity, id });
+            const stored = parseStoredRecord(schema, object, { entity, id: parseRecordKey(schema, listed.key).id });
             if (where !== undefined && !matches(stored.record, where))
                 continue;
             records.push(stored);
@@ -75542,24 +76154,65 @@ class GitStore {
         const more = page.cursor !== undefined || (lastKey !== undefined && lastKey !== page.objects.at(-1)?.key);
         return more && lastKey !== undefined ? { records, cursor: lastKey } : { records };
     }
+    /**
+     * The committed view of listed records, as strict as a read: a record whose writer is open, or wrote recently and
+     * is not found committed, is read through `readCommitted`; the rest is served from the listing. The tenant's open
+     * intents are listed after the records (a writer seen in the first list wrote its intent before it), and recent
+     * writers are confirmed in one batch from the entry lists.
+     */
+    async #committedView(listed) {
+        const { objects, tenant } = this.#options;
+        const nowMs = () => this.#now().getTime();
+        const writers = new Map();
+        for (const object of listed) {
+            const writer = writerToConfirm(object.metadata, tenant, nowMs());
+            if (writer !== null)
+                writers.set(writer.oid, writer);
+        }
+        const [open, committed] = await Promise.all([this.#openTransactions(), committedAmong(objects, tenant, [...writers.values()])]);
+        return Promise.all(listed.map(async (object) => {
+            const writer = object.metadata[META_TX];
+            const unconfirmed = writer !== undefined && (open.has(writer) || (writers.has(writer) && !committed.has(writer)));
+            if (unconfirmed)
+                return readCommitted(objects, object.key, tenant, nowMs, { forWrite: false });
+            if (object.metadata[META_DELETING] !== undefined)
+                return null;
+            const copy = object.metadata[META_AGI];
+            const text = copy === undefined ? null : decodeMetadataText(copy);
+            if (text !== null)
+                return { key: object.key, version: object.version, text, metadata: object.metadata };
+            // Too big for the metadata copy: read it, and take it only if it is still the version listed.
+            const read = await readCommitted(objects, object.key, tenant, nowMs, { forWrite: false });
+            return read;
+        }));
+    }
     async create(entity, fields) {
         const result = await this.transaction((record) => createMessage(entity, record.id), async (tx) => tx.create(entity, fields));
         return { stored: result.records[0], commit: result.commit };
     }
-    /** Edits with optimistic concurrency; returns `commit: null` when the patch changes nothing. */
+    /**
+     * Edits with optimistic concurrency; returns `commit: null` when the patch changes nothing. `guard` (a domain
+     * rule) sees the record the write replaces and the changes it makes, and may throw to refuse the edit.
+     */
     async edit(entity, id, patch, options = {}) {
         let changed = {};
         let unset = [];
         const result = await this.transaction(() => editMessage(entity, id, changed, unset), async (tx) => {
             const current = await tx.require(entity, id);
-            changed = Object.fromEntries(Object.entries(patch).filter(([name, value]) => !sameValue(current.fields[name], value)));
+            changed = Object.fromEntries(Object.entries(patch).filter(([name, value]) => !git_store_sameValue(current.fields[name], value)));
             unset = (options.unset ?? []).filter((name) => current.fields[name] !== undefined);
             if (Object.keys(changed).length === 0 && unset.length === 0) {
                 if (options.expectedVersion !== undefined)
                     await tx.assertVersion(entity, id, options.expectedVersion);
                 return current;
             }
-            return tx.edit(entity, id, changed, { expectedVersion: options.expectedVersion, unset });
+            // Judged on the version the conditional write replaces (read again by `tx.edit`), not on `current`:
+            // a change that lands in between is either seen here or makes the write lose its race and retry.
+            const guarded = (base) => {
+                options.guard?.(base, changed, unset);
+                return changed;
+            };
+            return tx.edit(entity, id, guarded, { expectedVersion: options.expectedVersion, unset });
         });
         if (result.commit === null) {
             const stored = await this.read(entity, id);
@@ -75569,32 +76222,14 @@ class GitStore {
         }
         return { stored: result.records[0], commit: result.commit };
     }
-    /** Deletes a record; one that another record names through a `REFERENCES` field is refused (422 `referenced`). */
+    /**
+     * Deletes a record; one that another record names through a `REFERENCES` field is refused (422 `referenced`).
+     * The referrers are looked for after the record is claimed (see `assertUnreferenced`), so a write setting a
+     * reference to it cannot slip in between.
+     */
     async delete(entity, id, options = {}) {
-        await this.#assertUnreferenced(entity, id);
         const result = await this.transaction(deleteMessage(entity, id), (tx) => tx.delete(entity, id, options));
         return { commit: result.commit };
-    }
-    /**
-     * Deleting a record that others still name (a customer with invoices) would leave their references pointing
-     * at nothing. Every field that REFERENCES the entity is searched, one filtered list page at a time.
-     */
-    async #assertUnreferenced(entity, id) {
-        for (const spec of this.#options.schema.entities.values()) {
-            for (const field of spec.fields) {
-                if (field.references !== entity)
-                    continue;
-                let cursor;
-                do {
-                    const page = await this.#list(spec.name, { where: { [field.name]: id }, limit: 1, cursor });
-                    const referrer = page.records.find((stored) => stored.record.entity !== entity || stored.record.id !== id);
-                    if (referrer !== undefined) {
-                        throw new DomainRuleError('referenced', `${entity} ${id.slice(0, 8)} is referenced by ${spec.name} ${referrer.record.id.slice(0, 8)} (${field.name}) and cannot be deleted.`, { entity: spec.name, id: referrer.record.id, field: field.name });
-                    }
-                    cursor = page.cursor;
-                } while (cursor !== undefined);
-            }
-        }
     }
     #allow(entity, operation) {
         const spec = this.#options.schema.entities.get(entity);
@@ -75603,14 +76238,16 @@ class GitStore {
         if (!spec.crud.has(operation))
             throw new OperationNotAllowedError(`${entity} does not allow ${operation}`);
     }
-    /** Ids of transactions that have an intent right now (usually none): one list call. */
+    /** Ids of this tenant's transactions that have an intent right now (usually none), every page. */
     async #openTransactions() {
-        const page = await this.#options.objects.list({ prefix: INTENTS_PREFIX, limit: 1000 });
         const open = new Set();
-        for (const listed of page.objects) {
-            const oid = listed.key.slice(INTENTS_PREFIX.length).replace(/\.json$/, '');
-            open.add(oid);
-        }
+        let cursor;
+        do {
+            const page = await this.#options.objects.list({ prefix: intentsPrefix(this.#options.tenant), cursor });
+            for (const listed of page.objects)
+                open.add(parseIntentKey(listed.key).oid);
+            cursor = page.cursor;
+        } while (cursor !== undefined);
         return open;
     }
     #now() {
@@ -75622,10 +76259,10 @@ class GitStore {
     }
 }
 function matches(record, where) {
-    return Object.entries(where).every(([name, value]) => sameValue(record.fields[name], value));
+    return Object.entries(where).every(([name, value]) => git_store_sameValue(record.fields[name], value));
 }
 /** Field equality across the value kinds (bigint money, JSON values compared structurally). */
-function sameValue(a, b) {
+function git_store_sameValue(a, b) {
     if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null)
         return a === b;
     return JSON.stringify(a) === JSON.stringify(b);
@@ -75640,8 +76277,101 @@ function sameValue(a, b) {
 
 
 
-;// CONCATENATED MODULE: ./node_modules/.cache/accelerando-action/action/engine/verify.js
 
+;// CONCATENATED MODULE: ./node_modules/.cache/accelerando-action/action/engine/bucket-tree.js
+
+
+
+
+
+/**
+ * The bucket's committed `data/` tree, as strict as a read. The objects are read first, then the open intents are
+ * listed (a writer seen in the first read wrote its intent before it), and every recent writer not open must be
+ * found committed by the one rule: otherwise its file is unsettled. A delete's claim whose transaction committed
+ * is a file already gone.
+ */
+async function readBucketTree(objects, nowMs) {
+    const keys = [];
+    for await (const listed of objects.listAll(DATA_PREFIX))
+        keys.push(listed.key);
+    const stored = await objects.getMany(keys, 32);
+    const open = new Set();
+    for await (const listed of objects.listAll(INTENTS_PREFIX)) {
+        try {
+            open.add(keys_parseIntentKey(listed.key).oid);
+        }
+        catch {
+            // Not an intent key; the recovery pass reports what it cannot read.
+        }
+    }
+    const committed = await confirmWriters(objects, keys, stored, nowMs);
+    const files = new Map();
+    const unsettled = [];
+    await Promise.all(keys.map(async (key, index) => {
+        const object = stored[index];
+        if (object === null || object === undefined)
+            return;
+        const tx = object.metadata[timing_META_TX];
+        if (tx !== undefined && (open.has(tx) || committed.get(tx) === false)) {
+            unsettled.push(key);
+            return;
+        }
+        if (object.metadata[timing_META_DELETING] !== undefined)
+            return;
+        files.set(key, { sha: await blob_sha_gitBlobSha(object.text), text: object.text, version: object.version });
+    }));
+    unsettled.sort();
+    return { files, unsettled };
+}
+/** Whether each recent writer committed (true/false); writers old enough to be settled are not asked. */
+async function confirmWriters(objects, keys, stored, nowMs) {
+    const byTenant = new Map();
+    keys.forEach((key, index) => {
+        const object = stored[index];
+        if (object === null || object === undefined)
+            return;
+        let tenant;
+        try {
+            tenant = parseRecordKeyWithoutSchema(key).tenant;
+        }
+        catch {
+            return;
+        }
+        const writer = record_io_writerToConfirm(object.metadata, tenant, nowMs);
+        if (writer === null)
+            return;
+        const writers = byTenant.get(tenant) ?? new Map();
+        writers.set(writer.oid, writer);
+        byTenant.set(tenant, writers);
+    });
+    const verdicts = new Map();
+    for (const [tenant, writers] of byTenant) {
+        const found = await committed_committedAmong(objects, tenant, [...writers.values()]);
+        for (const writer of writers.values())
+            verdicts.set(writer.oid, found.has(writer.oid) || (await committed_isCommitted(objects, writer)));
+    }
+    return verdicts;
+}
+/**
+ * Drops from `paths` every file that changed since `tree` was read (a transaction landed meanwhile): what remains
+ * is drift that held still. The others are reported unsettled.
+ */
+async function stillDrifted(objects, tree, paths) {
+    const now = await objects.getMany(paths, 32);
+    const steady = new Set();
+    const moved = [];
+    paths.forEach((path, index) => {
+        const before = tree.files.get(path)?.version ?? null;
+        const after = now[index]?.version ?? null;
+        if (before === after)
+            steady.add(path);
+        else
+            moved.push(path);
+    });
+    return { steady, moved };
+}
+
+;// CONCATENATED MODULE: ./node_modules/.cache/accelerando-action/action/engine/verify.js
 
 
 
@@ -75670,12 +76400,17 @@ async function runVerify(engine, options = {}) {
         for (const corrupt of recovery.corrupt)
             logger.warning(`unreadable intent ${corrupt.key}: ${corrupt.reason}`);
     }
-    const { files: bucket, unsettled } = await readBucketTree(objects);
+    const tree = await readBucketTree(objects, context.now().getTime());
+    const bucket = tree.files;
     const pending = await loadPendingEntries(objects, { schema: context.schema });
     // Only the tip's tree is compared: a shallow checkout need not be deepened.
     const tip = await fetchTip(context, 'tip');
     const expected = await expectedTree(context, tip, pending.entries);
-    const drift = compareTrees(bucket, expected.tree, new Set(unsettled));
+    // A transaction that committed between the bucket's read and the entries' is not drift: its files moved.
+    const candidates = compareTrees(bucket, expected.tree, new Set(tree.unsettled));
+    const { steady, moved } = await stillDrifted(objects, tree, candidates.map((item) => item.path));
+    const unsettled = [...tree.unsettled, ...moved].sort();
+    const drift = candidates.filter((item) => steady.has(item.path));
     logger.info(`compared ${bucket.size} file(s) in the bucket with ${expected.gitFiles} on ${branch}${pending.entries.length > 0 ? ` and ${pending.entries.length} pending entr${pending.entries.length === 1 ? 'y' : 'ies'}` : ''}: ${drift.length} drifted`);
     for (const item of drift.slice(0, 100))
         logger.warning(`drift: ${item.path}: ${item.kind}`);
@@ -75711,7 +76446,8 @@ async function runVerify(engine, options = {}) {
         plan: async (base) => {
             // Against the tip this attempt builds on, which may have moved since the report.
             const now = await expectedTree(context, base, pending.entries);
-            const toFix = compareTrees(bucket, now.tree, new Set(unsettled));
+            // Never a file of a transaction not known to be committed: repair must not commit an in-flight write.
+            const toFix = compareTrees(bucket, now.tree, new Set(unsettled)).filter((item) => !unsettled.includes(item.path));
             const files = toFix.map((item) => item.kind === 'missing-in-bucket' ? { path: item.path, delete: true } : { path: item.path, content: bucket.get(item.path).text });
             const at = context.now();
             const message = reconcileMessage(toFix);
@@ -75737,40 +76473,6 @@ function reconcileMessage(drift) {
     if (drift.length > 50)
         lines.push(`- … and ${drift.length - 50} more`);
     return `reconcile: ${drift.length} files drifted\n\nThe bucket's state of each file, as found by verify:\n${lines.join('\n')}\n`;
-}
-/**
- * Every `data/` object with its blob SHA, except those written by a transaction whose intent is
- * still open (after the recovery pass, only transactions still in flight have one).
- */
-async function readBucketTree(objects) {
-    const open = new Set();
-    for await (const listed of objects.listAll(keys_INTENTS_PREFIX)) {
-        try {
-            open.add(parseIntentKey(listed.key).oid);
-        }
-        catch {
-            // Not an intent key; the recovery pass reports what it cannot read.
-        }
-    }
-    const keys = [];
-    for await (const listed of objects.listAll(DATA_PREFIX))
-        keys.push(listed.key);
-    const stored = await objects.getMany(keys, 32);
-    const files = new Map();
-    const unsettled = [];
-    await Promise.all(keys.map(async (key, index) => {
-        const object = stored[index];
-        if (object === null || object === undefined)
-            return;
-        const tx = object.metadata[timing_META_TX];
-        if (tx !== undefined && open.has(tx)) {
-            unsettled.push(key);
-            return;
-        }
-        files.set(key, { sha: await blob_sha_gitBlobSha(object.text), text: object.text });
-    }));
-    unsettled.sort();
-    return { files, unsettled };
 }
 /** The branch's `data/` tree (path → blob SHA) with the pending entries applied on top, in order. */
 async function expectedTree(context, tip, pending) {
@@ -76197,7 +76899,7 @@ function redact(text) {
 /* harmony export */   sb: () => (/* binding */ readSettings)
 /* harmony export */ });
 /* unused harmony exports InputError, isoTime */
-/* harmony import */ var _engine_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3315);
+/* harmony import */ var _engine_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8010);
 /**
  * The Action's inputs, read once and checked, as a typed settings object. Nothing else in the
  * Action reads an input; the engine never sees @actions/core.
@@ -76304,7 +77006,7 @@ function isoTime(name, value) {
 /* harmony export */   j: () => (/* binding */ writeJobSummary)
 /* harmony export */ });
 /* unused harmony export escape */
-/* harmony import */ var _engine_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3315);
+/* harmony import */ var _engine_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8010);
 
 /** The summary is capped at 1 MiB; past this many rows a table says how many it left out. */
 const MAX_ROWS = 300;
@@ -76389,7 +77091,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony export */ });
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3218);
 /* harmony import */ var _core_logger_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6019);
-/* harmony import */ var _engine_index_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3315);
+/* harmony import */ var _engine_index_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8010);
 /* harmony import */ var _git_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8197);
 /* harmony import */ var _input_helper_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3802);
 /* harmony import */ var _job_summary_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(1223);

@@ -74,6 +74,12 @@ describe('parseSchema', () => {
     expect(schema.entities.get('A')?.fields.map((f) => f.computed)).toEqual([true, true, undefined])
   })
 
+  it('reads UNIQUE and USES Entity(field), the used field declared later', () => {
+    const schema = parseSchema('ENTITY Line {\n  account: string USES Account(code) REQUIRED\n  CRUD read\n}\nENTITY Account {\n  code: string REQUIRED UNIQUE\n  CRUD read\n}\n')
+    expect(schema.entities.get('Account')?.fields[0]).toMatchObject({ name: 'code', unique: true, required: true })
+    expect(schema.entities.get('Line')?.fields[0]).toMatchObject({ name: 'account', uses: { entity: 'Account', field: 'code' }, required: true })
+  })
+
   it('resolves references to entities declared later and to the entity itself', () => {
     const schema = parseSchema('ENTITY A {\n  b: id REFERENCES B\n  parent: id REFERENCES A\n  CRUD read\n}\nENTITY B {\n  CRUD read\n}\n')
     expect(schema.entities.get('A')?.fields.map((f) => f.references)).toEqual(['B', 'A'])
@@ -107,6 +113,12 @@ describe('parseSchema', () => {
     ['REFERENCES on a string field', 'ENTITY A {\n  s: string REFERENCES A\n' + crud, 2, 13],
     ['REFERENCES an undeclared entity', 'ENTITY A {\n  b: id REFERENCES Missing\n' + crud, 2, 20],
     ['COMPUTED twice', 'ENTITY A {\n  m: money COMPUTED COMPUTED\n' + crud, 2, 21],
+    ['UNIQUE twice', 'ENTITY A {\n  s: string UNIQUE UNIQUE\n' + crud, 2, 20],
+    ['UNIQUE on a json field', 'ENTITY A {\n  j: json UNIQUE\n' + crud, 2, 11],
+    ['USES on a number field', 'ENTITY A {\n  n: number USES A(s)\n' + crud, 2, 13],
+    ['USES without a field', 'ENTITY A {\n  s: string USES A\n' + crud, 2, 19],
+    ['USES a field that is not UNIQUE', 'ENTITY A {\n  s: string\n  t: string USES A(s)\n' + crud, 3, 18],
+    ['USES an undeclared entity', 'ENTITY A {\n  s: string USES Missing(code)\n' + crud, 2, 18],
     ['REQUIRED twice', 'ENTITY A {\n  s: string REQUIRED REQUIRED\n' + crud, 2, 22],
     ['two defaults', 'ENTITY A {\n  s: string = "a" = "b"\n' + crud, 2, 19],
     ['junk modifier', 'ENTITY A {\n  s: string OPTIONAL\n' + crud, 2, 13],

@@ -203,9 +203,13 @@ describe('benchmark: the Worker', () => {
       await viaTool('update_invoice_status', { invoice_id: invoice.id, status: 'sent' })
       return { invoice_id: invoice.id, amount: 100 }
     })
+    // A delete claims its record, then looks for open transactions and referrers before its commit point.
+    const unreferenced = await Promise.all(Array.from({ length: scale.costRepeats }, (_, i) => seedSettled(tenant, 'Customer', { name: `Leaving ${i}` })))
+    let u = 0
+    scenarios['delete_customer, settled, no invoices'] = await run('delete_customer', async () => ({ id: unreferenced[u++] }))
     const summary = Object.fromEntries(Object.entries(scenarios).map(([name, calls]) => [name, summarizeCounts(calls)]))
     emit('cost', { scenarios: summary })
-    expect(Object.keys(summary)).toHaveLength(7)
+    expect(Object.keys(summary)).toHaveLength(8)
   })
 
   it('latency and throughput at concurrency 1 and 16', async () => {
