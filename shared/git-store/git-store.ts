@@ -78,13 +78,16 @@ export class GitStore {
   ): Promise<TransactionResult<T>> {
     if (this.#held !== undefined) throw new Error(`transaction ${this.#held.oid} is held: finish or abort it first`)
     const attempts = 2
+    // The entry's time must follow the time of every transaction it read: the sync orders commits by it.
+    let notBeforeMs = 0
+    let restamps = 0
     for (let attempt = 1; ; attempt++) {
       const nowMs = () => this.#now().getTime()
       const tx = new Transaction({
         objects: this.#options.objects,
         schema: this.#options.schema,
         tenant: this.#options.tenant,
-        now: this.#now(),
+        now: new Date(Math.max(nowMs(), notBeforeMs)),
         nowMs,
         newId: this.#newId,
         enforceCrud: options.enforceCrud ?? true,
@@ -94,6 +97,15 @@ export class GitStore {
         const value = await fn(tx)
         await tx.checkReferences()
         await tx.stageUniqueGuards()
+        if (tx.latestReadMs >= tx.timestamp.getTime()) {
+          // Read a write stamped at or after this transaction's own time (clocks differ, or it ran meanwhile): run
+          // again just after it, so git's order of commits is the order the writes happened in.
+          if (restamps >= 3) throw new ConflictError(`the records this write reads keep changing — retry`)
+          notBeforeMs = tx.latestReadMs + 1
+          restamps += 1
+          attempt -= 1
+          continue
+        }
         const writes = tx.writes
         const recordWrites = writes.filter((write) => write.guardText === undefined)
         if (recordWrites.length === 0) return { value, commit: null, records: [], deleted: [] }

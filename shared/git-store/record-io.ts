@@ -103,16 +103,22 @@ export function conflictMessage(entity: string, id: string): string {
  * first, and a copy undone while it was being read is read again. With `forWrite`, a record held by an open
  * transaction is `RecordBusyError`: nothing may be written on top of uncommitted state.
  */
+/** A committed view, with the version the bucket held when it was read (an open write's, when the view is the text before it). */
+export interface CommittedObject extends StoredObject {
+  observedVersion: string
+}
+
 export async function readCommitted(
   objects: ObjectStore,
   key: string,
   tenant: string,
   nowMs: () => number,
   options: { forWrite: boolean },
-): Promise<StoredObject | null> {
+): Promise<CommittedObject | null> {
   for (let attempt = 1; ; attempt++) {
-    const object = await objects.get(key)
-    if (object === null) return null
+    const stored = await objects.get(key)
+    if (stored === null) return null
+    const object: CommittedObject = { ...stored, observedVersion: stored.version }
     const writer = writerToConfirm(object.metadata, tenant, nowMs())
     if (writer === null) return object
     const state = await transactionState(objects, writer, nowMs())
@@ -129,6 +135,7 @@ export async function readCommitted(
     const op = state.intent.ops.find((candidate) => candidate.key === key)
     if (op === undefined) return object
     if (op.previous === null) return null
-    return { key, version: object.version, text: op.previous.text, metadata: op.previous.metadata }
+    // The text before the open write, with its version: an edit conditioned on it lands only if that write is undone.
+    return { key, version: op.expected_version ?? object.version, text: op.previous.text, metadata: op.previous.metadata, observedVersion: object.version }
   }
 }

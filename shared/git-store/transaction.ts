@@ -3,8 +3,8 @@ import { validateRecord } from '../agi/index.ts'
 import { ConflictError, DomainRuleError, NotFoundError, OperationNotAllowedError, ValidationError } from '../errors.ts'
 import { recordKey, uniqueKey } from '../keys.ts'
 import type { ObjectStore, StoredObject } from '../object-store/object-store.ts'
-import { conflictMessage, confirmsRead, parseStoredRecord, readCommitted, RecordBusyError, transactionState, writerToConfirm, type Writer } from './record-io.ts'
-import { META_DELETING } from './timing.ts'
+import { conflictMessage, confirmsRead, parseStoredRecord, readCommitted, RecordBusyError, transactionState, writerToConfirm, type CommittedObject, type Writer } from './record-io.ts'
+import { META_DELETING, META_TX_MS } from './timing.ts'
 import { duplicateValueError, parseGuard, serializeGuard, unguardedHolder, unguardedUser, uniqueValueText, valueInUseError, type UniqueGuard } from './unique-guards.ts'
 
 /** A write the transaction will make when it commits. */
@@ -44,6 +44,8 @@ export class LostRaceError extends ConflictError {
 interface Loaded {
   object: StoredObject
   record: AgiRecord
+  /** The version in the bucket when read (an open write's, when `object` is the text before it). */
+  observedVersion: string
 }
 
 export interface TransactionContext {
@@ -76,6 +78,7 @@ export class Transaction {
   /** Guard objects read (null: none) and staged writes of them. */
   readonly #guardReads = new Map<string, { object: StoredObject; guard: UniqueGuard } | null>()
   readonly #guards = new Map<string, StagedWrite>()
+  #latestReadMs = 0
   #explicitVersion = false
 
   constructor(ctx: TransactionContext) {
@@ -197,7 +200,7 @@ export class Transaction {
             }
             const key = recordKey(this.#ctx.schema, this.#ctx.tenant, target, id)
             const loaded = this.#writes.has(key) ? undefined : this.#loaded.get(key)
-            if (loaded != null) this.#referenced.set(key, loaded.object.version)
+            if (loaded != null) this.#referenced.set(key, loaded.observedVersion)
           }),
         )
       }
@@ -303,6 +306,7 @@ export class Transaction {
     }
     if (this.#guardReads.has(key)) return this.#guardReads.get(key) ?? null
     const object = await readCommitted(this.#ctx.objects, key, this.#ctx.tenant, this.#ctx.nowMs, { forWrite: true })
+    if (object !== null) this.#sawWriter(object.metadata)
     const loaded = object === null ? null : { object, guard: parseGuard(key, object.text) }
     this.#guardReads.set(key, loaded)
     return loaded
@@ -369,9 +373,10 @@ export class Transaction {
   async #load(key: string, entity: string, id: string, forWrite: boolean): Promise<Loaded | null> {
     const cached = this.#loaded.get(key)
     if (cached !== undefined && !forWrite) return cached
-    let object: StoredObject | null
+    let object: CommittedObject | null
     if (!forWrite && this.#ctx.deferReadConfirmation) {
-      object = await this.#ctx.objects.get(key)
+      const stored = await this.#ctx.objects.get(key)
+      object = stored === null ? null : { ...stored, observedVersion: stored.version }
       // A delete's claim holds no record to read: what stands is decided now, by its writer.
       if (object !== null && object.metadata[META_DELETING] !== undefined) {
         object = await readCommitted(this.#ctx.objects, key, this.#ctx.tenant, this.#ctx.nowMs, { forWrite })
@@ -382,9 +387,20 @@ export class Transaction {
       object = await readCommitted(this.#ctx.objects, key, this.#ctx.tenant, this.#ctx.nowMs, { forWrite })
       this.#unconfirmed.delete(key)
     }
-    const loaded = object === null ? null : { object, record: parseStoredRecord(this.#ctx.schema, object, { entity, id }).record }
+    if (object !== null) this.#sawWriter(object.metadata)
+    const loaded = object === null ? null : { object, record: parseStoredRecord(this.#ctx.schema, object, { entity, id }).record, observedVersion: object.observedVersion }
     this.#loaded.set(key, loaded)
     return loaded
+  }
+
+  /** The newest transaction time among everything this transaction read. */
+  get latestReadMs(): number {
+    return this.#latestReadMs
+  }
+
+  #sawWriter(metadata: Record<string, string>): void {
+    const ms = Number(metadata[META_TX_MS])
+    if (Number.isSafeInteger(ms) && ms > this.#latestReadMs) this.#latestReadMs = ms
   }
 
   /** Confirms every deferred read's writer; a writer that is not committed makes this attempt a lost race. */

@@ -240,3 +240,39 @@ describe('a list is as strict as a read', () => {
     expect(names).not.toContain('Never committed')
   })
 })
+
+describe('what a reader is told matches what it read', () => {
+  it('a record held by an open edit reads as the text before it, with the version before it', async () => {
+    const { memory, objects, store } = setup()
+    const { stored } = await store().create('Customer', { name: 'Ada' })
+    const commit = objects.gate(isEntryPut)
+    const editing = store().edit('Customer', stored.record.id, { name: 'Grace' })
+    await commit.reached
+    const seen = await store(memory).read('Customer', stored.record.id)
+    expect(seen?.record.fields.name).toBe('Ada')
+    expect(seen?.version).toBe(stored.version)
+    commit.release()
+    await editing
+  })
+})
+
+describe("git's order of commits is the order the writes happened in", () => {
+  it('a transaction that reads a write stamped after its own start commits after it', async () => {
+    const { memory, objects, clock, store } = setup()
+    const { stored } = await store().create('Customer', { name: 'Ada' })
+    clock.now += 1000
+    const read = objects.gate((call) => call.op === 'get' && call.key === stored.key)
+    const late = store().edit('Customer', stored.record.id, { email: 'ada@example.com' })
+    await read.reached
+    // Meanwhile, a writer whose clock is ahead edits the record and commits.
+    clock.now += 5
+    await store().edit('Customer', stored.record.id, { name: 'Grace' })
+    clock.now -= 5
+    read.release()
+    await late
+    const entries = (await pendingEntries(memory)).sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0))
+    expect(entries.map((entry) => entry.message)).toEqual([expect.stringMatching(/^create/), expect.stringMatching(/name/), expect.stringMatching(/email/)])
+    const last = entries.at(-1)!.files[0]!
+    expect(last.op === 'put' ? last.content : '').toBe((await memory.get(stored.key))!.text)
+  })
+})
