@@ -8,7 +8,8 @@ import { describeCall, type Violation } from './violation.ts'
 /**
  * Invariant 4: after recovery and sync, the bucket's `data/` is the branch's tree byte for byte. A difference is
  * named by what it is: a record no committed entry wrote (`phantom-record`), a committed write the bucket lost
- * (`lost-acknowledged-write` / `lost-committed-write`), or any other drift (`bucket-git-mismatch`).
+ * (`lost-acknowledged-write` / `lost-committed-write`), or any other drift (`bucket-git-mismatch`). A record whose
+ * bytes are right but whose writer tag names a transaction that never committed is `stuck-record`.
  */
 export function checkBucketAgainstBranch(data: Map<string, StoredObject>, branch: ModelBranch, committed: CommittedHistory, history: History): Violation[] {
   const violations: Violation[] = []
@@ -21,7 +22,7 @@ export function checkBucketAgainstBranch(data: Map<string, StoredObject>, branch
     const writer = object?.metadata[META_TX]
     const untagged = writer !== undefined && !landed.has(writer)
     if (inBucket === inBranch) {
-      if (untagged) violations.push(phantom(key, writer, history, 'its content matches the branch, but its writer never committed'))
+      if (untagged) violations.push(stuck(key, writer, history))
       continue
     }
     const bucketIndex = committed.lastIndexOf(key, inBucket)
@@ -47,6 +48,16 @@ export function checkBucketAgainstBranch(data: Map<string, StoredObject>, branch
     }
   }
   return violations
+}
+
+/** Committed content, but tagged by a transaction that never committed: readers take it as rolled back and refuse it. */
+function stuck(key: string, writer: string, history: History): Violation {
+  const by = history.callOf(writer)
+  return {
+    category: 'stuck-record',
+    message: `${key} holds committed content but is tagged by ${writer}${by === undefined ? '' : ` (${describeCall(by)})`}, which never committed: readers and writers see a rolled-back writer and answer 409`,
+    subjects: [key, writer, ...(by === undefined ? [] : [`#${by.n}`])],
+  }
 }
 
 function phantom(key: string, writer: string | undefined, history: History, why: string): Violation {
