@@ -8,7 +8,7 @@ export default defineConfig({
       {
         test: {
           name: 'node',
-          include: ['test/unit/**/*.test.ts', 'test/action/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/invariants/node/**/*.test.ts'],
+          include: ['test/unit/**/*.test.ts', 'test/action/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/invariants/node/**/*.test.ts', 'test/simulation/**/*.test.ts'],
           environment: 'node',
           testTimeout: 60_000,
         },

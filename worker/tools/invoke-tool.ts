@@ -16,6 +16,10 @@ export interface ToolCall {
   defer?: (work: Promise<unknown>) => void
   /** The `Idempotency-Key` header (or its MCP `_meta` counterpart); honoured on write tools. */
   idempotencyKey?: string
+  /** Clock, id source and retry sleep; injectable so a simulation can replay a call exactly. */
+  now?: () => Date
+  newId?: () => string
+  sleep?: (ms: number) => Promise<void>
 }
 
 /**
@@ -42,13 +46,25 @@ export async function invokeTool(call: ToolCall): Promise<ToolAnswer & { replaye
     author: { name: caller.name, email: caller.email },
     actor: caller.sub,
     defer: call.defer,
+    now: call.now,
+    newId: call.newId,
+    sleep: call.sleep,
     // An idempotent call stores its answer before its commit point (see runIdempotently).
     holdCommit: idempotent,
   })
   const run = async (): Promise<ToolAnswer> => ({ status: 200, body: await tool.handler(parsed.data, { caller, store }) })
   if (!idempotent) return { ...(await run()), replayed: false }
+  const now = call.now
   return runIdempotently(
-    { objects: call.objects, tenant: caller.tenant, key: call.idempotencyKey as string, tool: tool.name, args: scoped, defer: call.defer },
+    {
+      objects: call.objects,
+      tenant: caller.tenant,
+      key: call.idempotencyKey as string,
+      tool: tool.name,
+      args: scoped,
+      defer: call.defer,
+      nowMs: now === undefined ? undefined : () => now().getTime(),
+    },
     async () => {
       let answer: ToolAnswer
       try {
