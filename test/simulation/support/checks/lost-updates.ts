@@ -11,7 +11,8 @@ export function checkLostUpdates(history: History): Violation[] {
   const state = new Map<string, { text: string | null; oid: string }>()
   for (const { oid, entry } of history.entries) {
     const intent = history.intents.get(oid)
-    for (const op of intent?.ops ?? []) {
+    // Records only: guards of unique values are not in entries (the books checks judge uniqueness).
+    for (const op of (intent?.ops ?? []).filter((candidate) => candidate.key.startsWith('data/'))) {
       const current = state.get(op.key) ?? { text: null, oid: 'nothing' }
       const based = op.kind === 'create' ? null : (op.previous?.text ?? null)
       if (current.text === based) continue
