@@ -75074,17 +75074,12 @@ class record_io_RecordBusyError extends errors/* ConflictError */.fK {
 function conflictMessage(entity, id) {
     return `${entity} ${id.slice(0, 8)} was modified concurrently — retry your edit.`;
 }
-/**
- * Reads the committed view of one object: an open transaction's writes are invisible (its intent holds the
- * previous text), a committed delete awaiting clean-up reads as absent, an interrupted transaction is recovered
- * first, and a copy undone while it was being read is read again. With `forWrite`, a record held by an open
- * transaction is `RecordBusyError`: nothing may be written on top of uncommitted state.
- */
 async function record_io_readCommitted(objects, key, tenant, nowMs, options) {
     for (let attempt = 1;; attempt++) {
-        const object = await objects.get(key);
-        if (object === null)
+        const stored = await objects.get(key);
+        if (stored === null)
             return null;
+        const object = { ...stored, observedVersion: stored.version };
         const writer = record_io_writerToConfirm(object.metadata, tenant, nowMs());
         if (writer === null)
             return object;
@@ -75107,7 +75102,8 @@ async function record_io_readCommitted(objects, key, tenant, nowMs, options) {
             return object;
         if (op.previous === null)
             return null;
-        return { key, version: object.version, text: op.previous.text, metadata: op.previous.metadata };
+        // The text before the open write, with its version: an edit conditioned on it lands only if that write is undone.
+        return { key, version: op.expected_version ?? object.version, text: op.previous.text, metadata: op.previous.metadata, observedVersion: object.version };
     }
 }
 
@@ -75173,22 +75169,13 @@ function matchesValue(held, value) {
     return held !== undefined && unique_guards_uniqueValueText(held) === value;
 }
 async function findRecord(objects, schema, tenant, entity, wanted) {
-    let cursor;
-    do {
-        const page = await objects.list({ prefix: entityPrefix(schema, tenant, entity), cursor });
-        for (const listed of page.objects) {
-            if (listed.metadata[META_DELETING] !== undefined)
-                continue;
-            const copy = listed.metadata[META_AGI];
-            const text = (copy === undefined ? null : decodeMetadataText(copy)) ?? (await objects.get(listed.key))?.text;
-            if (text === undefined)
-                continue;
-            const { record } = parseStoredRecord(schema, { key: listed.key, version: listed.version, text }, parseRecordKey(schema, listed.key));
-            if (wanted(record))
-                return record;
-        }
-        cursor = page.cursor;
-    } while (cursor !== undefined);
+    for await (const { listed, text } of listedTexts(objects, entityPrefix(schema, tenant, entity))) {
+        if (listed.metadata[META_DELETING] !== undefined)
+            continue;
+        const { record } = parseStoredRecord(schema, { key: listed.key, version: listed.version, text }, parseRecordKey(schema, listed.key));
+        if (wanted(record))
+            return record;
+    }
     return undefined;
 }
 
@@ -75223,6 +75210,7 @@ class transaction_Transaction {
     /** Guard objects read (null: none) and staged writes of them. */
     #guardReads = new Map();
     #guards = new Map();
+    #latestReadMs = 0;
     #explicitVersion = false;
     constructor(ctx) {
         this.#ctx = ctx;
@@ -75335,7 +75323,7 @@ class transaction_Transaction {
                     const key = recordKey(this.#ctx.schema, this.#ctx.tenant, target, id);
                     const loaded = this.#writes.has(key) ? undefined : this.#loaded.get(key);
                     if (loaded != null)
-                        this.#referenced.set(key, loaded.object.version);
+                        this.#referenced.set(key, loaded.observedVersion);
                 }));
             }
         }
@@ -75445,6 +75433,8 @@ class transaction_Transaction {
         if (this.#guardReads.has(key))
             return this.#guardReads.get(key) ?? null;
         const object = await readCommitted(this.#ctx.objects, key, this.#ctx.tenant, this.#ctx.nowMs, { forWrite: true });
+        if (object !== null)
+            this.#sawWriter(object.metadata);
         const loaded = object === null ? null : { object, guard: parseGuard(key, object.text) };
         this.#guardReads.set(key, loaded);
         return loaded;
@@ -75511,7 +75501,8 @@ class transaction_Transaction {
             return cached;
         let object;
         if (!forWrite && this.#ctx.deferReadConfirmation) {
-            object = await this.#ctx.objects.get(key);
+            const stored = await this.#ctx.objects.get(key);
+            object = stored === null ? null : { ...stored, observedVersion: stored.version };
             // A delete's claim holds no record to read: what stands is decided now, by its writer.
             if (object !== null && object.metadata[META_DELETING] !== undefined) {
                 object = await readCommitted(this.#ctx.objects, key, this.#ctx.tenant, this.#ctx.nowMs, { forWrite });
@@ -75524,9 +75515,20 @@ class transaction_Transaction {
             object = await readCommitted(this.#ctx.objects, key, this.#ctx.tenant, this.#ctx.nowMs, { forWrite });
             this.#unconfirmed.delete(key);
         }
-        const loaded = object === null ? null : { object, record: parseStoredRecord(this.#ctx.schema, object, { entity, id }).record };
+        if (object !== null)
+            this.#sawWriter(object.metadata);
+        const loaded = object === null ? null : { object, record: parseStoredRecord(this.#ctx.schema, object, { entity, id }).record, observedVersion: object.observedVersion };
         this.#loaded.set(key, loaded);
         return loaded;
+    }
+    /** The newest transaction time among everything this transaction read. */
+    get latestReadMs() {
+        return this.#latestReadMs;
+    }
+    #sawWriter(metadata) {
+        const ms = Number(metadata[META_TX_MS]);
+        if (Number.isSafeInteger(ms) && ms > this.#latestReadMs)
+            this.#latestReadMs = ms;
     }
     /** Confirms every deferred read's writer; a writer that is not committed makes this attempt a lost race. */
     async confirmReads() {
@@ -75931,19 +75933,20 @@ async function assertNoOpenTransactionNames(scope, targets) {
     }
 }
 async function assertNoRecordReferences(scope, target, entity, field, deletedKeys) {
-    const listed = (await listAll(scope.objects, entityPrefix(scope.schema, scope.tenant, entity))).filter((object) => !deletedKeys.has(object.key));
+    const listed = [];
+    for await (const { listed: object, text } of listedTexts(scope.objects, entityPrefix(scope.schema, scope.tenant, entity))) {
+        if (!deletedKeys.has(object.key))
+            listed.push({ object, text });
+    }
     const recent = new Map();
-    for (const object of listed) {
+    for (const { object } of listed) {
         const writer = writerToConfirm(object.metadata, scope.tenant, scope.nowMs());
         if (writer !== null && writer.oid !== scope.oid)
             recent.set(object.key, writer);
     }
     const committed = await committedAmong(scope.objects, scope.tenant, [...recent.values()]);
-    for (const object of listed) {
+    for (const { object, text } of listed) {
         const writer = recent.get(object.key);
-        const text = await textOf(scope.objects, object);
-        if (text === null)
-            continue;
         if (writer !== undefined && !committed.has(writer.oid)) {
             // Its writer may be open or undone: whatever it held before or after, a mention of the id is a possible reference.
             const state = await transactionState(scope.objects, writer, scope.nowMs());
@@ -75968,26 +75971,9 @@ async function assertNoRecordReferences(scope, target, entity, field, deletedKey
         }
     }
 }
-/** A listed record's text: from its metadata copy when it has one, else one GET. */
-async function textOf(objects, listed) {
-    const copy = listed.metadata[META_AGI];
-    const decoded = copy === undefined ? null : decodeMetadataText(copy);
-    if (decoded !== null)
-        return decoded;
-    return (await objects.get(listed.key))?.text ?? null;
-}
-async function listAll(objects, prefix) {
-    const all = [];
-    let cursor;
-    do {
-        const page = await objects.list({ prefix, cursor });
-        all.push(...page.objects);
-        cursor = page.cursor;
-    } while (cursor !== undefined);
-    return all;
-}
 
 ;// CONCATENATED MODULE: ./node_modules/.cache/accelerando-action/shared/git-store/git-store.js
+
 
 
 
@@ -76031,13 +76017,16 @@ class GitStore {
         if (this.#held !== undefined)
             throw new Error(`transaction ${this.#held.oid} is held: finish or abort it first`);
         const attempts = 2;
+        // The entry's time must follow the time of every transaction it read: the sync orders commits by it.
+        let notBeforeMs = 0;
+        let restamps = 0;
         for (let attempt = 1;; attempt++) {
             const nowMs = () => this.#now().getTime();
             const tx = new Transaction({
                 objects: this.#options.objects,
                 schema: this.#options.schema,
                 tenant: this.#options.tenant,
-                now: this.#now(),
+                now: new Date(Math.max(nowMs(), notBeforeMs)),
                 nowMs,
                 newId: this.#newId,
                 enforceCrud: options.enforceCrud ?? true,
@@ -76047,6 +76036,16 @@ class GitStore {
                 const value = await fn(tx);
                 await tx.checkReferences();
                 await tx.stageUniqueGuards();
+                if (tx.latestReadMs >= tx.timestamp.getTime()) {
+                    // Read a write stamped at or after this transaction's own time (clocks differ, or it ran meanwhile): run
+                    // again just after it, so git's order of commits is the order the writes happened in.
+                    if (restamps >= 3)
+                        throw new ConflictError(`the records this write reads keep changing — retry`);
+                    notBeforeMs = tx.latestReadMs + 1;
+                    restamps += 1;
+                    attempt -= 1;
+                    continue;
+                }
                 const writes = tx.writes;
                 const recordWrites = writes.filter((write) => write.guardText === undefined);
                 if (recordWrites.length === 0)
@@ -76240,15 +76239,8 @@ class GitStore {
     }
     /** Ids of this tenant's transactions that have an intent right now (usually none), every page. */
     async #openTransactions() {
-        const open = new Set();
-        let cursor;
-        do {
-            const page = await this.#options.objects.list({ prefix: intentsPrefix(this.#options.tenant), cursor });
-            for (const listed of page.objects)
-                open.add(parseIntentKey(listed.key).oid);
-            cursor = page.cursor;
-        } while (cursor !== undefined);
-        return open;
+        const listed = await listAll(this.#options.objects, intentsPrefix(this.#options.tenant));
+        return new Set(listed.map((object) => parseIntentKey(object.key).oid));
     }
     #now() {
         return this.#options.now?.() ?? new Date();

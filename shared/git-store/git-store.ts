@@ -8,6 +8,7 @@ import { committedAmong } from './committed.ts'
 import { parseIntent } from './intent.ts'
 import { createMessage, deleteMessage, editMessage } from './messages.ts'
 import { parseStoredRecord, readCommitted, RecordBusyError, writerToConfirm, type Writer } from './record-io.ts'
+import { listAll } from './listed-texts.ts'
 import { assertUnreferenced } from './referrers.ts'
 import { META_AGI, META_DELETING, META_TX } from './timing.ts'
 import { LostRaceError, Transaction } from './transaction.ts'
@@ -309,14 +310,8 @@ export class GitStore {
 
   /** Ids of this tenant's transactions that have an intent right now (usually none), every page. */
   async #openTransactions(): Promise<Set<string>> {
-    const open = new Set<string>()
-    let cursor: string | undefined
-    do {
-      const page = await this.#options.objects.list({ prefix: intentsPrefix(this.#options.tenant), cursor })
-      for (const listed of page.objects) open.add(parseIntentKey(listed.key).oid)
-      cursor = page.cursor
-    } while (cursor !== undefined)
-    return open
+    const listed = await listAll(this.#options.objects, intentsPrefix(this.#options.tenant))
+    return new Set(listed.map((object) => parseIntentKey(object.key).oid))
   }
 
   #now(): Date {

@@ -1,12 +1,12 @@
 import type { FieldSpec, Schema } from '../agi/types.ts'
 import { CorruptObjectError, DomainRuleError } from '../errors.ts'
 import { entityPrefix, intentsPrefix, intentKey, parseRecordKey } from '../keys.ts'
-import { decodeMetadataText } from '../metadata-text.ts'
 import type { ListedObject, ObjectStore } from '../object-store/object-store.ts'
 import { committedAmong } from './committed.ts'
 import { parseIntent } from './intent.ts'
 import { parseStoredRecord, RecordBusyError, transactionState, writerToConfirm, type Writer } from './record-io.ts'
-import { META_AGI, META_DELETING } from './timing.ts'
+import { listAll, listedTexts } from './listed-texts.ts'
+import { META_DELETING } from './timing.ts'
 
 export interface ReferrerScope {
   objects: ObjectStore
@@ -76,17 +76,18 @@ async function assertNoOpenTransactionNames(scope: ReferrerScope, targets: reado
 }
 
 async function assertNoRecordReferences(scope: ReferrerScope, target: DeletedRecord, entity: string, field: FieldSpec, deletedKeys: ReadonlySet<string>): Promise<void> {
-  const listed = (await listAll(scope.objects, entityPrefix(scope.schema, scope.tenant, entity))).filter((object) => !deletedKeys.has(object.key))
+  const listed: { object: ListedObject; text: string }[] = []
+  for await (const { listed: object, text } of listedTexts(scope.objects, entityPrefix(scope.schema, scope.tenant, entity))) {
+    if (!deletedKeys.has(object.key)) listed.push({ object, text })
+  }
   const recent = new Map<string, Writer>()
-  for (const object of listed) {
+  for (const { object } of listed) {
     const writer = writerToConfirm(object.metadata, scope.tenant, scope.nowMs())
     if (writer !== null && writer.oid !== scope.oid) recent.set(object.key, writer)
   }
   const committed = await committedAmong(scope.objects, scope.tenant, [...recent.values()])
-  for (const object of listed) {
+  for (const { object, text } of listed) {
     const writer = recent.get(object.key)
-    const text = await textOf(scope.objects, object)
-    if (text === null) continue
     if (writer !== undefined && !committed.has(writer.oid)) {
       // Its writer may be open or undone: whatever it held before or after, a mention of the id is a possible reference.
       const state = await transactionState(scope.objects, writer, scope.nowMs())
@@ -112,23 +113,4 @@ async function assertNoRecordReferences(scope: ReferrerScope, target: DeletedRec
       )
     }
   }
-}
-
-/** A listed record's text: from its metadata copy when it has one, else one GET. */
-async function textOf(objects: ObjectStore, listed: ListedObject): Promise<string | null> {
-  const copy = listed.metadata[META_AGI]
-  const decoded = copy === undefined ? null : decodeMetadataText(copy)
-  if (decoded !== null) return decoded
-  return (await objects.get(listed.key))?.text ?? null
-}
-
-async function listAll(objects: ObjectStore, prefix: string): Promise<ListedObject[]> {
-  const all: ListedObject[] = []
-  let cursor: string | undefined
-  do {
-    const page = await objects.list({ prefix, cursor })
-    all.push(...page.objects)
-    cursor = page.cursor
-  } while (cursor !== undefined)
-  return all
 }

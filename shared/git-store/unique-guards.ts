@@ -1,10 +1,10 @@
 import type { AgiRecord, FieldSpec, FieldValue, Schema } from '../agi/types.ts'
 import { CorruptObjectError, DomainRuleError } from '../errors.ts'
 import { entityPrefix, parseRecordKey } from '../keys.ts'
-import { decodeMetadataText } from '../metadata-text.ts'
 import type { ObjectStore } from '../object-store/object-store.ts'
 import { parseStoredRecord } from './record-io.ts'
-import { META_AGI, META_DELETING } from './timing.ts'
+import { listedTexts } from './listed-texts.ts'
+import { META_DELETING } from './timing.ts'
 
 /**
  * The guard of one value of a UNIQUE field: which record holds it, and whether other records already use it (an
@@ -90,18 +90,10 @@ function matchesValue(held: FieldValue | undefined, value: string): boolean {
 }
 
 async function findRecord(objects: ObjectStore, schema: Schema, tenant: string, entity: string, wanted: (record: AgiRecord) => boolean): Promise<AgiRecord | undefined> {
-  let cursor: string | undefined
-  do {
-    const page = await objects.list({ prefix: entityPrefix(schema, tenant, entity), cursor })
-    for (const listed of page.objects) {
-      if (listed.metadata[META_DELETING] !== undefined) continue
-      const copy = listed.metadata[META_AGI]
-      const text = (copy === undefined ? null : decodeMetadataText(copy)) ?? (await objects.get(listed.key))?.text
-      if (text === undefined) continue
-      const { record } = parseStoredRecord(schema, { key: listed.key, version: listed.version, text }, parseRecordKey(schema, listed.key))
-      if (wanted(record)) return record
-    }
-    cursor = page.cursor
-  } while (cursor !== undefined)
+  for await (const { listed, text } of listedTexts(objects, entityPrefix(schema, tenant, entity))) {
+    if (listed.metadata[META_DELETING] !== undefined) continue
+    const { record } = parseStoredRecord(schema, { key: listed.key, version: listed.version, text }, parseRecordKey(schema, listed.key))
+    if (wanted(record)) return record
+  }
   return undefined
 }
