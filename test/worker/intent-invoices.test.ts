@@ -13,11 +13,15 @@ afterEach(async () => {
 
 const NOW = '2026-06-25T10:00:00.000Z'
 const fixedClock = () => new Date(NOW)
+const SEEDED = '2026-06-25T09:00:00.000Z'
 
 describe('create_invoice_with_lines', () => {
   it('writes the invoice and its lines in one entry, with exact totals', async () => {
-    const { objects, store, ctx } = intentContext({ now: fixedClock })
+    // The customer exists before the invoice: a write stamped at or after it would run again just after it.
+    let at = SEEDED
+    const { objects, store, ctx } = intentContext({ now: () => new Date(at) })
     const customerId = await seedCustomer(store)
+    at = NOW
     const out = await call(
       createInvoiceWithLines,
       {

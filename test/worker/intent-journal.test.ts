@@ -12,8 +12,11 @@ afterEach(async () => {
 const NOW = '2026-06-25T10:00:00.000Z'
 
 async function books() {
-  const context = intentContext({ now: () => new Date(NOW) })
+  // The chart exists before the postings: a write stamped at or after what it read would run again just after it.
+  let at = '2026-06-25T09:00:00.000Z'
+  const context = intentContext({ now: () => new Date(at) })
   await seedChart(context.store)
+  at = NOW
   return context
 }
 
