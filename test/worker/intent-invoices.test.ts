@@ -12,7 +12,6 @@ afterEach(async () => {
 })
 
 const NOW = '2026-06-25T10:00:00.000Z'
-const fixedClock = () => new Date(NOW)
 const SEEDED = '2026-06-25T09:00:00.000Z'
 
 describe('create_invoice_with_lines', () => {
