@@ -1,8 +1,11 @@
+import type { DomainRuleCode, ErrorCode } from './error-codes.ts'
+
 /**
- * Errors are values with a stable `code`; the Worker maps each code to one HTTP status in one place.
+ * Errors a client can receive are values with a stable `code` from the closed list of `error-codes.ts`, which
+ * also holds the one HTTP status of each code.
  */
 export abstract class AccelerandoError extends Error {
-  abstract readonly code: string
+  abstract readonly code: ErrorCode
   readonly details?: unknown
 
   constructor(message: string, details?: unknown) {
@@ -12,9 +15,11 @@ export abstract class AccelerandoError extends Error {
   }
 }
 
-/** Malformed `.agi` text. The message starts with `file:line:column:` so an operator can open the spot. */
-export class AgiParseError extends AccelerandoError {
-  readonly code = 'agi_parse'
+/**
+ * Malformed `.agi` text. The message starts with `file:line:column:` so an operator can open the spot. Never
+ * answered as such: stored text that does not parse reaches clients as `CorruptObjectError` (`record-io.ts`).
+ */
+export class AgiParseError extends Error {
   readonly file: string | undefined
   readonly line: number
   readonly column: number
@@ -22,6 +27,7 @@ export class AgiParseError extends AccelerandoError {
 
   constructor(reason: string, line: number, column: number, file?: string) {
     super(`${file ?? '<input>'}:${line}:${column}: ${reason}`)
+    this.name = 'AgiParseError'
     this.reason = reason
     this.line = line
     this.column = column
@@ -61,9 +67,9 @@ export class ConflictError extends AccelerandoError {
 
 /** A business rule refused the write: `unbalanced`, `invalid_transition`, `overpayment`, `unknown_reference`, ... */
 export class DomainRuleError extends AccelerandoError {
-  readonly code: string
+  readonly code: DomainRuleCode
 
-  constructor(code: string, message: string, details?: unknown) {
+  constructor(code: DomainRuleCode, message: string, details?: unknown) {
     super(message, details)
     this.code = code
   }
@@ -82,7 +88,7 @@ export class ThrottledError extends AccelerandoError {
 
 /** Stored bytes that cannot be what they claim to be (bad `.agi`, a record at the wrong path). Never read as empty. */
 export class CorruptObjectError extends AccelerandoError {
-  readonly code = 'corrupt_object'
+  readonly code = 'corrupt_record'
   readonly key: string
 
   constructor(key: string, message: string, cause?: unknown) {

@@ -3,6 +3,7 @@ import type { Schema } from '../agi/types.ts'
 import { gitBlobSha } from '../blob-sha.ts'
 import type { CommitEntry } from '../commit-entry.ts'
 import { entrySummaryMetadata } from '../entry-metadata.ts'
+import { AccelerandoError } from '../errors.ts'
 import { intentKey, pendingEntryKey } from '../keys.ts'
 import { encodeMetadataText } from '../metadata-text.ts'
 import type { ObjectStore } from '../object-store/object-store.ts'
@@ -52,12 +53,12 @@ export interface PreparedCommit {
 }
 
 /** The commit could not be confirmed either way; its intent is left for the recovery pass to resolve. */
-export class CommitOutcomeUnknownError extends Error {
+export class CommitOutcomeUnknownError extends AccelerandoError {
+  readonly code = 'commit_outcome_unknown'
   readonly oid: string
 
   constructor(oid: string, cause: unknown) {
     super(`transaction ${oid} could not be confirmed; the recovery pass will finish or undo it`)
-    this.name = 'CommitOutcomeUnknownError'
     this.oid = oid
     this.cause = cause
   }

@@ -1,4 +1,5 @@
 import type { AgiRecord, FieldSpec, FieldValue, Schema } from '../agi/types.ts'
+import { listedDomainRuleCode } from '../error-codes.ts'
 import { CorruptObjectError, DomainRuleError } from '../errors.ts'
 import { entityPrefix, parseRecordKey } from '../keys.ts'
 import type { ObjectStore } from '../object-store/object-store.ts'
@@ -50,7 +51,7 @@ function snake(entity: string): string {
 /** 422 `duplicate_<entity>_<field>` (an account code another account holds: `duplicate_account_code`). */
 export function duplicateValueError(entity: string, field: FieldSpec, value: string, holder: string): DomainRuleError {
   return new DomainRuleError(
-    `duplicate_${snake(entity)}_${field.name}`,
+    listedDomainRuleCode(`duplicate_${snake(entity)}_${field.name}`),
     `${entity} ${holder.slice(0, 8)} already has ${field.name} ${JSON.stringify(value)}; ${field.name} is unique per tenant.`,
     { entity, field: field.name, value, id: holder },
   )
@@ -59,7 +60,7 @@ export function duplicateValueError(entity: string, field: FieldSpec, value: str
 /** 422 `<entity>_in_use` (an account code journal lines use: `account_in_use`). */
 export function valueInUseError(entity: string, field: FieldSpec, value: string, holder: string): DomainRuleError {
   return new DomainRuleError(
-    `${snake(entity)}_in_use`,
+    listedDomainRuleCode(`${snake(entity)}_in_use`),
     `${entity} ${holder.slice(0, 8)} has ${field.name} ${JSON.stringify(value)}, which other records already use by name: it cannot change.`,
     { entity, field: field.name, value, id: holder },
   )

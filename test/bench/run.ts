@@ -12,6 +12,7 @@ import { cpus, totalmem } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { renderMarkdownReport, type ReportBlock } from './markdown-report.ts'
 import { runSyncBench, type SyncBenchResult, type SyncRun } from './sync/sync-bench.ts'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
@@ -21,6 +22,7 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     only: { type: 'string' },
     out: { type: 'string' },
+    markdown: { type: 'string' },
   },
 })
 const quick = values.quick === true
@@ -30,6 +32,8 @@ if (only !== undefined && only !== 'sync' && only !== 'worker') {
   process.exit(2)
 }
 const outFile = resolve(ROOT, values.out ?? '.artifacts/bench-results.json')
+// Only a full run of everything replaces the figures the docs point to; partial runs keep theirs aside.
+const markdownFile = resolve(ROOT, values.markdown ?? (quick || only !== undefined ? '.artifacts/bench-results.md' : 'docs/benchmark-latest.md'))
 
 const SCALE = quick
   ? {
@@ -50,7 +54,16 @@ const n0 = (value: number) => Math.round(value).toLocaleString('en-US')
 const n1 = (value: number) => value.toFixed(1)
 const orDash = (value: number | null | undefined, format: (v: number) => string) => (value === null || value === undefined ? '–' : format(value))
 
+/** What the run printed, in order, for the markdown report. */
+const report: ReportBlock[] = []
+
+function note(text: string): void {
+  console.log(text)
+  report.push({ kind: 'note', text })
+}
+
 function table(title: string, header: string[], rows: (string | number)[][]): void {
+  report.push({ kind: 'table', title, header, rows: rows.map((row) => row.map(String)) })
   const cells = [header, ...rows.map((row) => row.map(String))]
   const widths = header.map((_, column) => Math.max(...cells.map((row) => (row[column] ?? '').length)))
   const line = (row: string[]) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] as number) : cell.padStart(widths[column] as number))).join('  ')
@@ -103,7 +116,7 @@ async function runWorkerBench(): Promise<WorkerSections> {
 
 function printSync(result: SyncBenchResult): void {
   const { input, s3, memory, naive, ratios, setup } = result
-  console.log(
+  note(
     `\nSYNC — ${n0(input.entries)} pending entries (${input.filesPerEntry.min}–${input.filesPerEntry.max} files, mean ${input.filesPerEntry.mean.toFixed(2)}; ` +
       `${n0(input.puts)} puts, ${n0(input.deletes)} deletes; ${input.tenants} tenants) on a repository of ${n0(input.seedFiles)} records; ` +
       `each commit rewrites directories of ${n0(input.treeEntriesPerCommit)} entries on average (largest ${n0(input.largestDirectory)})`,
@@ -130,7 +143,7 @@ function printSync(result: SyncBenchResult): void {
       orDash(phase.emulatorCpuMs, s),
     ])
   table("Phases over Miniflare's S3 (CPU by process: the engine's Node, the git it runs, workerd = the local R2)", ['phase', 'wall', 'engine CPU', 'git CPU', 'workerd CPU'], phases(s3))
-  if (s3.origin !== null) console.log(`  push: the local origin's receive-pack (index-pack, connectivity check; GitHub's work in production) took ${s(s3.origin.cpuMs)} CPU of the push's git CPU`)
+  if (s3.origin !== null) note(`  push: the local origin's receive-pack (index-pack, connectivity check; GitHub's work in production) took ${s(s3.origin.cpuMs)} CPU of the push's git CPU`)
   table('Phases over the in-memory bucket', ['phase', 'wall', 'engine CPU', 'git CPU', 'workerd CPU'], phases(memory))
   table('Naive baseline (write files, git add, git commit per entry; one push) on the same entries', ['measure', 'value'], [
     ['entries run', `${naive.measuredEntries}${naive.timeBoxed ? ' (time box reached)' : ''}`],
@@ -168,7 +181,7 @@ function printWorker(sections: WorkerSections): void {
         c.roundTripsWithCleanUp,
       ]),
     )
-    console.log('  GET/PUT/LIST/Class A/B are counted before the answer; DELETE includes the clean-up left to waitUntil (deletes are free).')
+    note('  GET/PUT/LIST/Class A/B are counted before the answer; DELETE includes the clean-up left to waitUntil (deletes are free).')
   }
   const latency = sections.latency?.tools as Record<string, any> | undefined
   if (latency !== undefined) {
@@ -212,7 +225,7 @@ function printWorker(sections: WorkerSections): void {
     }
     table('Reads: GET /activity, first page', ['history', 'entries', 'list calls', 'GETs', 'second page'], rows)
     const planted = Object.values(activity).at(-1)
-    if (planted !== undefined) console.log(`  (${n0(planted.entries)} synced entries planted through the binding at ${n0(planted.plantPerSecond)}/s)`)
+    if (planted !== undefined) note(`  (${n0(planted.entries)} synced entries planted through the binding at ${n0(planted.plantPerSecond)}/s)`)
   }
   const list = sections.list
   if (list !== undefined) {
@@ -298,7 +311,7 @@ if (worker !== undefined) printWorker(worker)
 const targets = evaluateTargets(sync, worker)
 table('Targets', ['target', 'met', 'measured'], targets.map((t) => [t.target, t.met === null ? 'n/a (quick run)' : t.met ? 'yes' : 'NO', t.measured]))
 const totalMs = performance.now() - started
-console.log(`\n${quick ? 'quick' : 'full'} run finished in ${s(totalMs)}; results in ${outFile}`)
+console.log(`\n${quick ? 'quick' : 'full'} run finished in ${s(totalMs)}; results in ${outFile}, tables in ${markdownFile}`)
 
 await mkdir(dirname(outFile), { recursive: true })
 await writeFile(
@@ -314,3 +327,8 @@ await writeFile(
     2,
   )}\n`,
 )
+
+const command = ['npm run bench', ...process.argv.slice(2)].join(' ').replace('npm run bench ', 'npm run bench -- ')
+const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}`
+await mkdir(dirname(markdownFile), { recursive: true })
+await writeFile(markdownFile, renderMarkdownReport({ command, at: new Date().toISOString(), machine, totalSeconds: totalMs / 1000 }, report))

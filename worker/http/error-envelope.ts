@@ -1,18 +1,10 @@
 import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
-import {
-  ConflictError,
-  CorruptObjectError,
-  DomainRuleError,
-  NotFoundError,
-  OperationNotAllowedError,
-  ThrottledError,
-  ValidationError,
-} from '../../shared/errors.ts'
-import { CommitOutcomeUnknownError } from '../../shared/git-store/index.ts'
+import { ERROR_CODES, type ErrorCode } from '../../shared/error-codes.ts'
+import { AccelerandoError, CorruptObjectError, DomainRuleError, NotFoundError, ThrottledError, ValidationError } from '../../shared/errors.ts'
 import type { AppEnv } from '../env.ts'
-import { ForbiddenError, IdempotencyInProgressError, TooLargeError, UnauthorizedError } from './http-errors.ts'
+import { IdempotencyInProgressError, UnauthorizedError } from './http-errors.ts'
 
 /** The one error shape every route answers with: `{ "error": { "code", "message", "details"? } }`. */
 export interface ErrorBody {
@@ -30,7 +22,7 @@ interface Mapped {
 }
 
 /** Statuses of hono's own `HTTPException`s, named like ours. */
-const CODE_BY_STATUS: Partial<Record<number, string>> = {
+const CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = {
   400: 'invalid_input',
   401: 'unauthorized',
   403: 'forbidden',
@@ -41,34 +33,31 @@ const CODE_BY_STATUS: Partial<Record<number, string>> = {
   429: 'throttled',
 }
 
-function classify(error: unknown, requestId: string): Mapped {
-  if (error instanceof ValidationError) return { status: 400, code: error.code, message: error.message, details: { issues: error.issues } }
-  if (error instanceof UnauthorizedError) {
-    return { status: 401, code: error.code, message: error.message, headers: { 'WWW-Authenticate': 'Bearer' } }
-  }
-  if (error instanceof ForbiddenError) return { status: 403, code: error.code, message: error.message }
-  // CRUD clauses bind every caller alike, whatever the token: refused, not unauthorised.
-  if (error instanceof OperationNotAllowedError) return { status: 403, code: error.code, message: error.message }
-  if (error instanceof NotFoundError) return { status: 404, code: error.code, message: error.message }
-  if (error instanceof IdempotencyInProgressError) {
-    return { status: 409, code: error.code, message: error.message, headers: { 'Retry-After': '1' } }
-  }
-  if (error instanceof ConflictError) return { status: 409, code: error.code, message: error.message }
-  if (error instanceof TooLargeError) return { status: 413, code: error.code, message: error.message }
-  if (error instanceof DomainRuleError) return { status: 422, code: error.code, message: error.message, details: error.details }
-  if (error instanceof ThrottledError) {
-    return { status: 429, code: error.code, message: error.message, headers: { 'Retry-After': String(error.retryAfterSeconds) } }
-  }
+/** What the envelope tells besides code and message. Server-side faults name the request: its log line is where to look. */
+function detailsOf(error: AccelerandoError, requestId: string): unknown {
+  if (error instanceof ValidationError) return { issues: error.issues }
+  if (error instanceof DomainRuleError) return error.details
   // Stored bytes that are not what they claim: the data is at fault, not the caller, and an operator must look.
-  if (error instanceof CorruptObjectError) {
-    return { status: 500, code: 'corrupt_record', message: error.message, details: { key: error.key, request_id: requestId }, log: true }
-  }
-  // The commit may or may not have happened; the caller must look (GET /activity) before retrying.
-  if (error instanceof CommitOutcomeUnknownError) {
-    return { status: 500, code: 'commit_outcome_unknown', message: error.message, details: { request_id: requestId }, log: true }
+  if (error instanceof CorruptObjectError) return { key: error.key, request_id: requestId }
+  if (ERROR_CODES[error.code].status >= 500) return { request_id: requestId }
+  return undefined
+}
+
+function headersOf(error: AccelerandoError): Record<string, string> | undefined {
+  if (error instanceof UnauthorizedError) return { 'WWW-Authenticate': 'Bearer' }
+  if (error instanceof IdempotencyInProgressError) return { 'Retry-After': '1' }
+  if (error instanceof ThrottledError) return { 'Retry-After': String(error.retryAfterSeconds) }
+  return undefined
+}
+
+function classify(error: unknown, requestId: string): Mapped {
+  if (error instanceof AccelerandoError) {
+    const status = ERROR_CODES[error.code].status
+    return { status, code: error.code, message: error.message, details: detailsOf(error, requestId), headers: headersOf(error), log: status >= 500 }
   }
   if (error instanceof HTTPException) {
     const status = error.status as ContentfulStatusCode
+    // No route of ours raises another status; should hono, it keeps its status under a generic code.
     const code = CODE_BY_STATUS[status] ?? (status >= 500 ? 'internal' : 'error')
     return { status, code, message: error.message || code, log: status >= 500 }
   }

@@ -1,4 +1,4 @@
-/** The JSON the Worker answers, as the dashboard reads it (README: The API). */
+/** The JSON the Worker answers, as the dashboard reads it (docs/api.md). */
 
 export interface ActivityEntry {
   oid: string
