@@ -20,7 +20,7 @@ import { formatMoney, moneyFromJson } from '../../../shared/money.ts'
 import { ERP_SCHEMA } from '../../../shared/schema/index.ts'
 import { R2ObjectStore } from '../../../worker/r2-object-store.ts'
 import { callTool, keysUnder, ok, pendingEntries, settle, textAt, tokenFor } from '../../worker/support/api.ts'
-import { Dice, suiteSeed } from '../support/seeded.ts'
+import { Dice, suiteSeed } from '../../support/seeded.ts'
 
 afterEach(async () => {
   await settle()
