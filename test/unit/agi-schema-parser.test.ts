@@ -15,7 +15,7 @@ ENTITY Invoice {
   tenant_id:   string REQUIRED
   customer_id: id REFERENCES Customer REQUIRED
   total:       money REQUIRED
-  status:      string = "draft" IN ("draft", "sent", "paid", "void")
+  status:      string IN ("draft", "sent", "paid", "void") = "draft"
   kind:        string IN ("a", "b") = "b" REQUIRED
   flags:       json = {"x": [1, "#not a comment"]}
   count:       number = -3
