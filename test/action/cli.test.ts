@@ -1,7 +1,6 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect } from 'vitest'
 import { UsageError } from '../../action/cli/command.ts'
 import { dispatchWorkflow, runDispatchCommand } from '../../action/cli/dispatch.ts'
 import { repositoryUrl, type CliEnvironment } from '../../action/cli/reconcile-command.ts'
@@ -11,37 +10,20 @@ import { runVerifyCommand } from '../../action/cli/verify.ts'
 import { Git } from '../../action/git.ts'
 import { newId, recordKey } from '../../shared/keys.ts'
 import { ERP_SCHEMA } from '../../shared/schema/index.ts'
-import { startMiniflareR2, type MiniflareR2 } from '../support/miniflare-r2.ts'
-import { emptyBucket } from './support/bucket.ts'
+import type { MiniflareR2 } from '../support/miniflare-r2.ts'
 import { customerText, generateHistory, writePending, writeRecords } from './support/entries.ts'
-import { history, makeRepos, type Repos } from './support/repos.ts'
+import { reconcilerTest } from './support/reconciler-test.ts'
+import { history } from './support/repos.ts'
 
-let r2: MiniflareR2
-let repos: Repos
-let projectDir: string
+type RecordingEnvironment = CliEnvironment & { lines: string[]; errors: string[] }
 
-beforeAll(async () => {
-  r2 = await startMiniflareR2()
-})
-afterAll(async () => {
-  await r2?.dispose()
-})
-beforeEach(async () => {
-  await emptyBucket(r2.store)
-  repos = await makeRepos()
-  projectDir = await mkdtemp(join(tmpdir(), 'accelerando-project-'))
-  return async () => {
-    await repos.dispose()
-    await rm(projectDir, { recursive: true, force: true })
-  }
-})
-
-function environment(env: Record<string, string | undefined> = {}, fetchImpl?: typeof fetch): CliEnvironment & { lines: string[]; errors: string[] } {
+/** A CLI environment run in `cwd`, with `projectDir` as the project, that keeps what the command prints. */
+function recordingEnvironment(cwd: string, projectDir: string, env: Record<string, string | undefined>, fetchImpl?: typeof fetch): RecordingEnvironment {
   const lines: string[] = []
   const errors: string[] = []
   return {
     env,
-    cwd: repos.work.cwd,
+    cwd,
     projectDir,
     out: (line) => lines.push(line),
     err: (line) => errors.push(line),
@@ -51,22 +33,29 @@ function environment(env: Record<string, string | undefined> = {}, fetchImpl?: t
   }
 }
 
-const r2Env = () => ({ R2_ENDPOINT: r2.endpoint, R2_BUCKET: r2.bucket, R2_ACCESS_KEY_ID: r2.accessKeyId, R2_SECRET_ACCESS_KEY: r2.secretAccessKey })
+const it = reconcilerTest.extend(
+  'environment',
+  async ({ repos, scratchDir }) =>
+    (env: Record<string, string | undefined> = {}, fetchImpl?: typeof fetch) =>
+      recordingEnvironment(repos.work.cwd, scratchDir, env, fetchImpl),
+)
+
+const r2Env = (r2: MiniflareR2) => ({ R2_ENDPOINT: r2.endpoint, R2_BUCKET: r2.bucket, R2_ACCESS_KEY_ID: r2.accessKeyId, R2_SECRET_ACCESS_KEY: r2.secretAccessKey })
 
 describe('accelerando sync | replay | verify', () => {
-  it('syncs with credentials from the environment, in the current directory', async () => {
+  it('syncs with credentials from the environment, in the current directory', async ({ r2, repos, environment }) => {
     const { entries } = await generateHistory(6)
     await writePending(r2.store, entries)
-    const env = environment(r2Env())
+    const env = environment(r2Env(r2))
     expect(await runSyncCommand([], env)).toBe(0)
     expect(env.lines.at(-1)).toMatch(/^sync: 6 synced, 6 commit\(s\), 0 already on main, 0 quarantined, 0 remaining; main at [0-9a-f]{12}$/)
     expect(env.lines[0]).toMatch(new RegExp(`^[0-9a-f]{12}  ${entries[0]!.message.split('\n')[0]}  \\(${entries[0]!.author.name}, ${entries[0]!.ts}\\)$`))
     expect(await history(repos.origin)).toHaveLength(7)
   })
 
-  it('--local reads the development endpoint and credentials from wrangler.jsonc', async () => {
+  it('--local reads the development endpoint and credentials from wrangler.jsonc', async ({ r2, repos, environment, scratchDir }) => {
     await writeFile(
-      join(projectDir, 'wrangler.jsonc'),
+      join(scratchDir, 'wrangler.jsonc'),
       `{
         // as the project's own file: comments, trailing commas
         "name": "accelerando", /* "r2_buckets": [] */
@@ -87,7 +76,7 @@ describe('accelerando sync | replay | verify', () => {
     await expect(runSyncCommand(['--local'], environment({ PORT: '1' }))).rejects.toThrow(/npm start/)
   })
 
-  it('verify exits 1 on drift and 0 once --repair fixed it', async () => {
+  it('verify exits 1 on drift and 0 once --repair fixed it', async ({ r2, repos, environment }) => {
     const { entries, finalFiles } = await generateHistory(5)
     await writePending(r2.store, entries)
     await writeRecords(r2.store, finalFiles)
@@ -106,17 +95,17 @@ describe('accelerando sync | replay | verify', () => {
     expect(await runVerifyCommand(flags, environment())).toBe(0)
   })
 
-  it('replay takes ISO times and refuses anything else as a usage error', async () => {
-    const env = environment(r2Env())
+  it('replay takes ISO times and refuses anything else as a usage error', async ({ r2, environment }) => {
+    const env = environment(r2Env(r2))
     expect(await runReplayCommand(['--since', '2026-06-25', '--until', '2026-06-26T00:00:00Z'], env)).toBe(0)
     expect(env.lines.at(-1)).toMatch(/^replay: 0 of 0 synced entries replayed/)
-    await expect(runReplayCommand(['--since', 'yesterday'], environment(r2Env()))).rejects.toThrow(UsageError)
-    await expect(runReplayCommand(['--since', 'yesterday'], environment(r2Env()))).rejects.toThrow('--since must be an ISO-8601 time')
+    await expect(runReplayCommand(['--since', 'yesterday'], environment(r2Env(r2)))).rejects.toThrow(UsageError)
+    await expect(runReplayCommand(['--since', 'yesterday'], environment(r2Env(r2)))).rejects.toThrow('--since must be an ISO-8601 time')
     await expect(runSyncCommand([], environment({}))).rejects.toThrow(/--endpoint or --account-id/)
-    await expect(runSyncCommand(['--commit-mode', 'squash'], environment(r2Env()))).rejects.toThrow(/--commit-mode must be one of per-entry, batch/)
+    await expect(runSyncCommand(['--commit-mode', 'squash'], environment(r2Env(r2)))).rejects.toThrow(/--commit-mode must be one of per-entry, batch/)
   })
 
-  it('records the remote as a web URL in synced entries', async () => {
+  it('records the remote as a web URL in synced entries', async ({ repos }) => {
     const git = new Git(repos.work.cwd)
     expect(await repositoryUrl(git, 'origin')).toBe(new URL(`file://${repos.origin.cwd}`).href)
     await git.config('remote.gh.url', 'git@github.com:acme/books.git')
@@ -147,7 +136,7 @@ describe('accelerando dispatch', () => {
     return { calls, fetchImpl }
   }
 
-  it('triggers the sync workflow on the default branch with the mode and range as inputs', async () => {
+  it('triggers the sync workflow on the default branch with the mode and range as inputs', async ({ environment }) => {
     const github = fakeGitHub({ runDetails: true })
     const env = environment({ GITHUB_TOKEN: 'ghp_test' }, github.fetchImpl)
     expect(await runDispatchCommand(['--repo', 'acme/books', '--mode', 'replay', '--since', '2026-06-01', '--until', '2026-06-30T23:59:59Z'], env)).toBe(0)
@@ -170,7 +159,7 @@ describe('accelerando dispatch', () => {
     expect(github.calls.map((call) => call.method)).toEqual(['POST'])
   })
 
-  it('refuses to run without a token, a repository or a known mode', async () => {
+  it('refuses to run without a token, a repository or a known mode', async ({ environment }) => {
     await expect(runDispatchCommand(['--repo', 'acme/books'], environment({}))).rejects.toThrow(/GITHUB_TOKEN/)
     await expect(runDispatchCommand([], environment({ GITHUB_TOKEN: 't' }))).rejects.toThrow(/--repo/)
     await expect(runDispatchCommand(['--repo', 'acme/books', '--mode', 'merge'], environment({ GITHUB_TOKEN: 't' }))).rejects.toThrow(/--mode must be one of/)

@@ -1,39 +1,21 @@
 import { spawn } from 'node:child_process'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect } from 'vitest'
 import { newId, pendingEntryKey } from '../../shared/keys.ts'
-import { startMiniflareR2, type MiniflareR2 } from '../support/miniflare-r2.ts'
-import { emptyBucket } from './support/bucket.ts'
+import type { MiniflareR2 } from '../support/miniflare-r2.ts'
 import { generateHistory, writePending, writeRecords } from './support/entries.ts'
-import { history, makeRepos, type Repos } from './support/repos.ts'
+import { reconcilerTest } from './support/reconciler-test.ts'
+import { history } from './support/repos.ts'
 
 // The committed bundle, run the way a GitHub runner runs a `node24` action: inputs as INPUT_*
 // variables (upper-cased, dashes kept), outputs and summary through files.
 const BUNDLE = resolve(import.meta.dirname, '../../dist/index.js')
 
-let r2: MiniflareR2
-let repos: Repos
-let files: string
+type ActionRun = { code: number | null; stdout: string; outputs: Record<string, string>; summary: string }
 
-beforeAll(async () => {
-  r2 = await startMiniflareR2()
-})
-afterAll(async () => {
-  await r2?.dispose()
-})
-beforeEach(async () => {
-  await emptyBucket(r2.store)
-  repos = await makeRepos()
-  files = await mkdtemp(join(tmpdir(), 'accelerando-runner-'))
-  return async () => {
-    await repos.dispose()
-    await rm(files, { recursive: true, force: true })
-  }
-})
-
-async function runAction(inputs: Record<string, string>): Promise<{ code: number | null; stdout: string; outputs: Record<string, string>; summary: string }> {
+/** Runs the bundle with `workspace` as the checkout and `files` for the runner's output, summary and temp files. */
+async function runBundle(workspace: string, files: string, inputs: Record<string, string>): Promise<ActionRun> {
   const outputFile = join(files, 'output')
   const summaryFile = join(files, 'summary')
   await writeFile(outputFile, '')
@@ -44,7 +26,7 @@ async function runAction(inputs: Record<string, string>): Promise<{ code: number
     GITHUB_ACTIONS: 'true',
     GITHUB_OUTPUT: outputFile,
     GITHUB_STEP_SUMMARY: summaryFile,
-    GITHUB_WORKSPACE: repos.work.cwd,
+    GITHUB_WORKSPACE: workspace,
     GITHUB_SERVER_URL: 'https://github.com',
     GITHUB_REPOSITORY: 'acme/books',
     RUNNER_TEMP: files,
@@ -72,22 +54,24 @@ function parseOutputs(text: string): Record<string, string> {
   return outputs
 }
 
-const credentials = () => ({
+const credentials = (r2: MiniflareR2) => ({
   endpoint: r2.endpoint,
   bucket: r2.bucket,
   'access-key-id': r2.accessKeyId,
   'secret-access-key': r2.secretAccessKey,
 })
 
+const it = reconcilerTest.extend('runAction', async ({ repos, scratchDir }) => (inputs: Record<string, string>) => runBundle(repos.work.cwd, scratchDir, inputs))
+
 describe('dist/index.js, run as GitHub runs it', () => {
-  it('syncs, sets its outputs, writes the job summary and warns about a quarantined entry', async () => {
+  it('syncs, sets its outputs, writes the job summary and warns about a quarantined entry', async ({ r2, repos, runAction }) => {
     const { entries, finalFiles } = await generateHistory(9)
     await writePending(r2.store, entries)
     await writeRecords(r2.store, finalFiles)
     const corrupt = pendingEntryKey('acme', '2026-06-25T09:00:00.000Z', newId(new Date('2026-06-25T09:00:00.000Z')))
     await r2.store.put(corrupt, '{"v":1}')
 
-    const { code, stdout, outputs, summary } = await runAction({ ...credentials(), mode: 'sync', 'max-entries': '8' })
+    const { code, stdout, outputs, summary } = await runAction({ ...credentials(r2), mode: 'sync', 'max-entries': '8' })
     expect(code, stdout).toBe(0)
     const head = await repos.origin.revParse('main')
     expect(outputs).toEqual({ synced: '7', commits: '7', quarantined: '1', remaining: '2', drift: '0', 'head-sha': head })
@@ -99,20 +83,20 @@ describe('dist/index.js, run as GitHub runs it', () => {
     expect(summary).toContain('<h3>Quarantined</h3>')
     expect((await history(repos.origin)).slice(1).map((commit) => commit.authorName)).toEqual(entries.slice(0, 7).map((entry) => entry.author.name))
 
-    const verify = await runAction({ ...credentials(), mode: 'verify' })
+    const verify = await runAction({ ...credentials(r2), mode: 'verify' })
     expect(verify.code, verify.stdout).toBe(0)
     expect(verify.outputs).toMatchObject({ drift: '0', commits: '0', 'head-sha': head })
   })
 
-  it('fails the step with a message that says what to check', async () => {
-    const { code, stdout, outputs } = await runAction({ ...credentials(), 'secret-access-key': 'wrong' })
+  it('fails the step with a message that says what to check', async ({ r2, runAction }) => {
+    const { code, stdout, outputs } = await runAction({ ...credentials(r2), 'secret-access-key': 'wrong' })
     expect(code).toBe(1)
     expect(stdout).toMatch(/::error::S3 ListObjectsV2 of .* failed: HTTP 403.*Check the access key id and secret access key/)
     expect(outputs).toEqual({})
   })
 
-  it('refuses an input it cannot use', async () => {
-    const { code, stdout } = await runAction({ ...credentials(), mode: 'rebase' })
+  it('refuses an input it cannot use', async ({ r2, runAction }) => {
+    const { code, stdout } = await runAction({ ...credentials(r2), mode: 'rebase' })
     expect(code).toBe(1)
     expect(stdout).toContain('::error::input "mode" must be one of sync, replay, verify; got "rebase"')
   })

@@ -1,35 +1,15 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { runReplay, runSync, syncedKeysInRange, type EngineContext } from '../../action/engine/index.ts'
+import { describe, expect } from 'vitest'
+import { runReplay, runSync, syncedKeysInRange } from '../../action/engine/index.ts'
+import type { Git } from '../../action/git.ts'
+import type { S3ObjectStore } from '../../action/s3-object-store.ts'
 import { parseSyncedEntry, type CommitEntry } from '../../shared/commit-entry.ts'
 import { syncedEntryKey } from '../../shared/keys.ts'
-import { startMiniflareR2, type MiniflareR2 } from '../support/miniflare-r2.ts'
-import { emptyBucket } from './support/bucket.ts'
 import { generateHistory, writePending } from './support/entries.ts'
-import { dataTree, history, makeRepos, type Repos } from './support/repos.ts'
+import { reconcilerTest as it } from './support/reconciler-test.ts'
+import { dataTree, history } from './support/repos.ts'
 
-let r2: MiniflareR2
-let repos: Repos
-
-beforeAll(async () => {
-  r2 = await startMiniflareR2()
-})
-afterAll(async () => {
-  await r2?.dispose()
-})
-beforeEach(async () => {
-  await emptyBucket(r2.store)
-  repos = await makeRepos()
-})
-afterEach(async () => {
-  await repos.dispose()
-})
-
-function engine(overrides: Partial<EngineContext> = {}): EngineContext {
-  return { objects: r2.store, git: repos.work, branch: 'main', pushRetry: { attempts: 3, baseMs: 1, maxMs: 2 }, ...overrides }
-}
-
-async function syncedShas(entries: readonly CommitEntry[]): Promise<string[]> {
-  const objects = await r2.store.getMany(entries.map((entry) => syncedEntryKey(entry.tenant, entry.ts, entry.oid)))
+async function syncedShas(store: S3ObjectStore, entries: readonly CommitEntry[]): Promise<string[]> {
+  const objects = await store.getMany(entries.map((entry) => syncedEntryKey(entry.tenant, entry.ts, entry.oid)))
   return Promise.all(
     objects.map(async (object) => {
       const parsed = await parseSyncedEntry(object!.text)
@@ -39,10 +19,10 @@ async function syncedShas(entries: readonly CommitEntry[]): Promise<string[]> {
   )
 }
 
-const subjects = async () => (await history(repos.origin)).map((commit) => commit.message.split('\n', 1)[0])
+const subjects = async (origin: Git) => (await history(origin)).map((commit) => commit.message.split('\n', 1)[0])
 
 describe('replay', () => {
-  it('restores exactly the K commits a force-push removed, and points their synced copies at the new commits', async () => {
+  it('restores exactly the K commits a force-push removed, and points their synced copies at the new commits', async ({ r2, repos, engine }) => {
     const { entries, trees } = await generateHistory(40)
     await writePending(r2.store, entries)
     await runSync(engine())
@@ -61,30 +41,25 @@ describe('replay', () => {
     expect(replayed.map((commit) => commit.message)).toEqual(before.slice(-K).map((commit) => commit.message))
     expect(replayed.map((commit) => [commit.authorName, commit.authorTime])).toEqual(before.slice(-K).map((commit) => [commit.authorName, commit.authorTime]))
     expect(await dataTree(repos.origin, replayed.at(-1)!.sha)).toEqual(trees.at(-1))
-    expect(await syncedShas(entries.slice(-K))).toEqual(replayed.map((commit) => commit.sha))
-    expect(await syncedShas(entries.slice(0, -K))).toEqual(before.slice(1, -K).map((commit) => commit.sha))
+    expect(await syncedShas(r2.store, entries.slice(-K))).toEqual(replayed.map((commit) => commit.sha))
+    expect(await syncedShas(r2.store, entries.slice(0, -K))).toEqual(before.slice(1, -K).map((commit) => commit.sha))
 
     const again = await runReplay(engine(), { since: new Date(entries[0]!.ts) })
     expect(again).toMatchObject({ replayed: 0, commits: [], headSha: replayed.at(-1)!.sha })
   })
 
-  it('replays a whole history into a new, empty data repository', async () => {
+  it('replays a whole history into a new, empty data repository', async ({ r2, engine, newRepos }) => {
     const { entries, trees } = await generateHistory(25)
     await writePending(r2.store, entries)
     await runSync(engine())
-    const fresh = await makeRepos({ emptyOrigin: true })
-    try {
-      const result = await runReplay(engine({ git: fresh.work }))
-      expect(result.replayed).toBe(25)
-      const commits = await history(fresh.origin)
-      expect(commits.map((commit) => commit.message.split('\n', 1)[0])).toEqual(entries.map((entry) => entry.message.split('\n', 1)[0]))
-      expect(await dataTree(fresh.origin, commits.at(-1)!.sha)).toEqual(trees.at(-1))
-    } finally {
-      await fresh.dispose()
-    }
+    const fresh = await newRepos({ emptyOrigin: true })
+    const result = await runReplay(engine({ git: fresh.work }))
+    expect(result.replayed).toBe(25)
+    expect(await subjects(fresh.origin)).toEqual(entries.map((entry) => entry.message.split('\n', 1)[0]))
+    expect(await dataTree(fresh.origin, (await history(fresh.origin)).at(-1)!.sha)).toEqual(trees.at(-1))
   })
 
-  it('relinks synced copies when a rewrite gave their commits new SHAs, replaying nothing', async () => {
+  it('relinks synced copies when a rewrite gave their commits new SHAs, replaying nothing', async ({ r2, repos, engine }) => {
     const { entries } = await generateHistory(10)
     await writePending(r2.store, entries)
     await runSync(engine())
@@ -93,15 +68,15 @@ describe('replay', () => {
     await repos.work.run(['-c', 'user.name=Rewriter', '-c', 'user.email=rewriter@example.com', 'rebase', '--quiet', '--force-rebase', '--onto', seed.sha, seed.sha])
     await repos.work.run(['push', '--quiet', '--force', 'origin', 'HEAD:refs/heads/main'])
     const rewritten = (await history(repos.origin)).slice(1)
-    expect(await syncedShas(entries)).not.toEqual(rewritten.map((commit) => commit.sha))
+    expect(await syncedShas(r2.store, entries)).not.toEqual(rewritten.map((commit) => commit.sha))
 
     const result = await runReplay(engine())
     expect(result).toMatchObject({ replayed: 0, relinked: 10, commits: [] })
-    expect(await syncedShas(entries)).toEqual(rewritten.map((commit) => commit.sha))
-    expect(await subjects()).toHaveLength(11)
+    expect(await syncedShas(r2.store, entries)).toEqual(rewritten.map((commit) => commit.sha))
+    expect(await subjects(repos.origin)).toHaveLength(11)
   })
 
-  it('dry-run reports what it would replay and changes nothing', async () => {
+  it('dry-run reports what it would replay and changes nothing', async ({ r2, repos, engine }) => {
     const { entries } = await generateHistory(6)
     await writePending(r2.store, entries)
     await runSync(engine())
@@ -113,7 +88,7 @@ describe('replay', () => {
     expect(await history(repos.origin)).toHaveLength(all.length - 2)
   })
 
-  it('selects synced entries by time, both ends included, oldest first across tenants', async () => {
+  it('selects synced entries by time, both ends included, oldest first across tenants', async ({ r2, engine }) => {
     const { entries } = await generateHistory(30)
     await writePending(r2.store, entries)
     await runSync(engine())
@@ -124,7 +99,7 @@ describe('replay', () => {
     expect(await syncedKeysInRange(r2.store)).toHaveLength(30)
   })
 
-  it('refuses a range that ends before it starts', async () => {
+  it('refuses a range that ends before it starts', async ({ engine }) => {
     await expect(runReplay(engine(), { since: new Date('2026-07-01T00:00:00Z'), until: new Date('2026-06-01T00:00:00Z') })).rejects.toThrow(/since .* is after until/)
   })
 })

@@ -1,39 +1,31 @@
 import { existsSync } from 'node:fs'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import { expect } from 'vitest'
 import { runSyncLoop } from '../../action/engine/sync-loop.ts'
 import type { SyncResult } from '../../action/engine/index.ts'
 import { Git } from '../../action/git.ts'
-import { startMiniflareR2, type MiniflareR2 } from '../support/miniflare-r2.ts'
 import { generateHistory, writePending } from './support/entries.ts'
+import { reconcilerTest } from './support/reconciler-test.ts'
 import { history } from './support/repos.ts'
 
-let r2: MiniflareR2
-let projectDir: string
-
-beforeAll(async () => {
-  r2 = await startMiniflareR2()
-  projectDir = await mkdtemp(join(tmpdir(), 'accelerando-loop-'))
+/** A project directory whose wrangler.jsonc names the local bucket and its S3 credentials, as the loop reads them. */
+const it = reconcilerTest.extend('projectDir', async ({ r2, scratchDir }) => {
   await writeFile(
-    join(projectDir, 'wrangler.jsonc'),
+    join(scratchDir, 'wrangler.jsonc'),
     JSON.stringify({ r2_buckets: [{ binding: 'BUCKET', bucket_name: r2.bucket, local_dev: { experimental_s3_credentials: { accessKeyId: r2.accessKeyId, secretAccessKey: r2.secretAccessKey } } }] }),
   )
-})
-afterAll(async () => {
-  await r2?.dispose()
-  await rm(projectDir, { recursive: true, force: true })
+  return scratchDir
 })
 
-/** Runs the loop until `done` says so for a run's outcome, then stops it. */
-async function loopUntil(done: (outcome: SyncResult | Error, runs: number) => boolean): Promise<{ runs: number; lines: string[] }> {
+/** Runs the loop in `projectDir` on `endpoint` until `done` says so for a run's outcome, then stops it. */
+async function loopUntil(projectDir: string, endpoint: string, done: (outcome: SyncResult | Error, runs: number) => boolean): Promise<{ runs: number; lines: string[] }> {
   const controller = new AbortController()
   const lines: string[] = []
   let runs = 0
   await runSyncLoop({
     projectDir,
-    endpoint: r2.endpoint,
+    endpoint,
     intervalMs: 20,
     signal: controller.signal,
     logger: { info: (line) => lines.push(line), warning: (line) => lines.push(`warning: ${line}`), debug: () => {} },
@@ -45,8 +37,8 @@ async function loopUntil(done: (outcome: SyncResult | Error, runs: number) => bo
   return { runs, lines }
 }
 
-it('creates .accelerando/ on first start and commits what the Worker writes, run after run', async () => {
-  const { runs } = await loopUntil((_outcome, count) => count >= 2)
+it('creates .accelerando/ on first start and commits what the Worker writes, run after run', async ({ r2, projectDir }) => {
+  const { runs } = await loopUntil(projectDir, r2.endpoint, (_outcome, count) => count >= 2)
   expect(runs).toBe(2)
   const origin = new Git(join(projectDir, '.accelerando', 'origin.git'))
   expect(existsSync(join(projectDir, '.accelerando', 'work', '.git'))).toBe(true)
@@ -57,7 +49,7 @@ it('creates .accelerando/ on first start and commits what the Worker writes, run
   await writePending(r2.store, entries.slice(0, 2))
   // The second pair arrives while the loop runs, as the Worker's writes do.
   let synced = 0
-  const { lines } = await loopUntil((outcome) => {
+  const { lines } = await loopUntil(projectDir, r2.endpoint, (outcome) => {
     if (outcome instanceof Error) throw outcome
     if (synced === 0 && outcome.synced > 0) void writePending(r2.store, entries.slice(2))
     synced += outcome.synced
@@ -69,7 +61,7 @@ it('creates .accelerando/ on first start and commits what the Worker writes, run
   expect(lines.join('\n')).toContain(`${commits[0]!.sha.slice(0, 7)} ${entries[0]!.message.split('\n')[0]} (${entries[0]!.author.name}, ${entries[0]!.tenant})`)
 })
 
-it('keeps going when the bucket cannot be reached, and says so once', async () => {
+it('keeps going when the bucket cannot be reached, and says so once', async ({ projectDir }) => {
   const controller = new AbortController()
   const warnings: string[] = []
   let failures = 0

@@ -1,48 +1,21 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect } from 'vitest'
 import { runSync, type EngineContext } from '../../action/engine/index.ts'
 import { PushRejectedError } from '../../action/engine/branch.ts'
 import { quarantineReason } from '../../action/engine/quarantine.ts'
+import type { Git } from '../../action/git.ts'
+import type { S3ObjectStore } from '../../action/s3-object-store.ts'
 import { gitBlobSha } from '../../shared/blob-sha.ts'
 import { parseSyncedEntry, type CommitEntry } from '../../shared/commit-entry.ts'
 import { GitStore } from '../../shared/git-store/index.ts'
 import { newId, pendingEntryKey, quarantineKey, recordKey, syncedEntryKey } from '../../shared/keys.ts'
 import { SimulatedCrash } from '../../shared/object-store/faulty-store.ts'
 import { ERP_SCHEMA } from '../../shared/schema/index.ts'
-import { startMiniflareR2, type MiniflareR2 } from '../support/miniflare-r2.ts'
-import { CrashingBucket, emptyBucket } from './support/bucket.ts'
+import { CrashingBucket } from './support/bucket.ts'
 import { customerText, generateHistory, putFile, writePending } from './support/entries.ts'
-import { dataTree, history, makeRepos, type CommitInfo, type Repos } from './support/repos.ts'
+import { DATA_REPOSITORY, reconcilerTest as it } from './support/reconciler-test.ts'
+import { dataTree, history, type CommitInfo } from './support/repos.ts'
 
-const REPOSITORY = 'https://github.com/acme/books'
 const SYNCER = { name: 'accelerando-syncer', email: 'accelerando-syncer@users.noreply.github.com' }
-
-let r2: MiniflareR2
-let repos: Repos
-
-beforeAll(async () => {
-  r2 = await startMiniflareR2()
-})
-afterAll(async () => {
-  await r2?.dispose()
-})
-beforeEach(async () => {
-  await emptyBucket(r2.store)
-  repos = await makeRepos()
-})
-afterEach(async () => {
-  await repos.dispose()
-})
-
-function engine(overrides: Partial<EngineContext> = {}): EngineContext {
-  return {
-    objects: r2.store,
-    git: repos.work,
-    branch: 'main',
-    repository: REPOSITORY,
-    pushRetry: { attempts: 4, baseMs: 1, maxMs: 4 },
-    ...overrides,
-  }
-}
 
 function expectedMessage(entry: CommitEntry): string {
   return `${entry.message}\n\nAccelerando-Entry: ${entry.oid}\nAccelerando-Tenant: ${entry.tenant}`
@@ -58,21 +31,21 @@ function oidCounts(commits: readonly CommitInfo[]): Map<string, number> {
   return counts
 }
 
-async function pendingKeys(): Promise<string[]> {
+async function pendingKeys(store: S3ObjectStore): Promise<string[]> {
   const keys: string[] = []
-  for await (const listed of r2.store.listAll('commits/')) keys.push(listed.key)
+  for await (const listed of store.listAll('commits/')) keys.push(listed.key)
   return keys
 }
 
 /** Every entry is on origin's main exactly once, in order, and marked synced with that commit. */
-async function expectAllSynced(entries: readonly CommitEntry[]): Promise<CommitInfo[]> {
-  const commits = (await history(repos.origin)).slice(1)
+async function expectAllSynced(store: S3ObjectStore, origin: Git, entries: readonly CommitEntry[]): Promise<CommitInfo[]> {
+  const commits = (await history(origin)).slice(1)
   expect(commits).toHaveLength(entries.length)
   const counts = oidCounts(commits)
   expect([...counts.values()].every((n) => n === 1)).toBe(true)
   expect(commits.map((commit) => commit.message.trimEnd())).toEqual(entries.map(expectedMessage))
-  expect(await pendingKeys()).toEqual([])
-  const synced = await r2.store.getMany(entries.map((entry) => syncedEntryKey(entry.tenant, entry.ts, entry.oid)))
+  expect(await pendingKeys(store)).toEqual([])
+  const synced = await store.getMany(entries.map((entry) => syncedEntryKey(entry.tenant, entry.ts, entry.oid)))
   for (const [index, object] of synced.entries()) {
     const parsed = await parseSyncedEntry(object!.text)
     expect(parsed.ok && parsed.entry.commit_sha).toBe(commits[index]!.sha)
@@ -81,7 +54,7 @@ async function expectAllSynced(entries: readonly CommitEntry[]): Promise<CommitI
 }
 
 describe('sync', () => {
-  it('turns 210 entries of three tenants into exactly 210 commits with their authors, dates, messages, trailers and trees', async () => {
+  it('turns 210 entries of three tenants into exactly 210 commits with their authors, dates, messages, trailers and trees', async ({ r2, repos, engine }) => {
     const { entries, trees } = await generateHistory(210)
     expect(entries.some((entry) => entry.files.some((file) => file.op === 'delete'))).toBe(true)
     await writePending(r2.store, entries)
@@ -90,7 +63,7 @@ describe('sync', () => {
     expect(result).toMatchObject({ synced: 210, alreadyCommitted: 0, quarantined: [], remaining: 0, pushAttempts: 1 })
     expect(result.commits).toHaveLength(210)
 
-    const commits = await expectAllSynced(entries)
+    const commits = await expectAllSynced(r2.store, repos.origin, entries)
     const seed = (await history(repos.origin))[0]!
     for (const [index, commit] of commits.entries()) {
       const entry = entries[index]!
@@ -112,37 +85,36 @@ describe('sync', () => {
     // The synced copies carry the summary the activity feed lists, with the commit.
     const last = entries.at(-1)!
     const copy = await r2.store.get(syncedEntryKey(last.tenant, last.ts, last.oid))
-    expect(copy!.metadata).toMatchObject({ oid: last.oid, tenant: last.tenant, commit_sha: result.headSha, repository: REPOSITORY })
-    expect(JSON.parse(copy!.text)).toMatchObject({ ...last, commit_sha: result.headSha, repository: REPOSITORY })
+    expect(copy!.metadata).toMatchObject({ oid: last.oid, tenant: last.tenant, commit_sha: result.headSha, repository: DATA_REPOSITORY })
+    expect(JSON.parse(copy!.text)).toMatchObject({ ...last, commit_sha: result.headSha, repository: DATA_REPOSITORY })
 
     // The checkout followed the branch, files and all.
     expect(await repos.work.headSha()).toBe(result.headSha)
     expect(await repos.work.run(['status', '--porcelain'])).toBe('')
   })
 
-  it('makes no commit when run again', async () => {
+  it('makes no commit when run again', async ({ r2, repos, engine }) => {
     const { entries } = await generateHistory(12)
     await writePending(r2.store, entries)
     const first = await runSync(engine())
     const second = await runSync(engine())
     expect(second).toMatchObject({ pending: 0, synced: 0, commits: [], headSha: first.headSha })
-    await expectAllSynced(entries)
+    await expectAllSynced(r2.store, repos.origin, entries)
   })
 
-  it('creates the branch when the data repository is empty', async () => {
-    await repos.dispose()
-    repos = await makeRepos({ emptyOrigin: true })
+  it('creates the branch when the data repository is empty', async ({ r2, engine, newRepos }) => {
+    const empty = await newRepos({ emptyOrigin: true })
     const { entries, trees } = await generateHistory(5)
     await writePending(r2.store, entries)
-    const result = await runSync(engine())
-    const commits = await history(repos.origin)
+    const result = await runSync(engine({ git: empty.work }))
+    const commits = await history(empty.origin)
     expect(commits).toHaveLength(5)
     expect(commits[0]!.parents).toEqual([])
     expect(commits.map((commit) => commit.message.trimEnd())).toEqual(entries.map(expectedMessage))
-    expect(await dataTree(repos.origin, result.headSha!)).toEqual(trees.at(-1))
+    expect(await dataTree(empty.origin, result.headSha!)).toEqual(trees.at(-1))
   })
 
-  it('syncs what GitStore transactions wrote over the S3 API, file for file', async () => {
+  it('syncs what GitStore transactions wrote over the S3 API, file for file', async ({ r2, repos, engine }) => {
     const store = new GitStore({ objects: r2.store, schema: ERP_SCHEMA, tenant: 'acme', author: { name: 'Ada', email: 'ada@acme.example' } })
     const { stored: customer } = await store.create('Customer', { name: 'Ada Corp' })
     await store.edit('Customer', customer.record.id, { email: 'billing@ada.example' })
@@ -181,7 +153,7 @@ describe('sync', () => {
       { name: 'before deleting the pending entries', arm: (_context, bucket) => bucket.crashWhen((operation) => operation.op === 'delete') },
     ]
     for (const point of points) {
-      it(point.name, async () => {
+      it(point.name, async ({ r2, repos, engine }) => {
         const { entries, trees } = await generateHistory(30)
         await writePending(r2.store, entries)
         const bucket = new CrashingBucket(r2.store)
@@ -191,13 +163,13 @@ describe('sync', () => {
 
         const rerun = await runSync(engine())
         expect(rerun.synced).toBe(30)
-        const commits = await expectAllSynced(entries)
+        const commits = await expectAllSynced(r2.store, repos.origin, entries)
         expect(rerun.commits.length + rerun.alreadyCommitted).toBe(30)
         expect(await dataTree(repos.origin, commits.at(-1)!.sha)).toEqual(trees.at(-1))
       })
     }
 
-    it('while moving a corrupt entry to quarantine', async () => {
+    it('while moving a corrupt entry to quarantine', async ({ r2, repos, engine }) => {
       const { entries } = await generateHistory(3)
       await writePending(r2.store, entries)
       const bad = pendingEntryKey('acme', '2026-06-25T09:00:00.000Z', newId(new Date('2026-06-25T09:00:00.000Z')))
@@ -210,12 +182,12 @@ describe('sync', () => {
       const rerun = await runSync(engine())
       expect(rerun.quarantined.map((item) => item.key)).toEqual([bad])
       expect(await r2.store.get(bad)).toBeNull()
-      await expectAllSynced(entries)
+      await expectAllSynced(r2.store, repos.origin, entries)
     })
   })
 
   describe('a push that loses the race', () => {
-    it('rebuilds on the rival commit: both survive, no merge commit', async () => {
+    it('rebuilds on the rival commit: both survive, no merge commit', async ({ r2, repos, engine }) => {
       const { entries, trees } = await generateHistory(20)
       await writePending(r2.store, entries)
       const rival = await repos.clone('rival')
@@ -240,10 +212,10 @@ describe('sync', () => {
       expect(ours.map((commit) => commit.message.trimEnd())).toEqual(entries.map(expectedMessage))
       expect(await dataTree(repos.origin, ours.at(-1)!.sha)).toEqual(trees.at(-1))
       expect(await repos.origin.run(['rev-list', '--merges', 'main'])).toBe('')
-      expect(await pendingKeys()).toEqual([])
+      expect(await pendingKeys(r2.store)).toEqual([])
     })
 
-    it('commits nothing twice when a second syncer got the same entries in first', async () => {
+    it('commits nothing twice when a second syncer got the same entries in first', async ({ r2, repos, engine }) => {
       const { entries } = await generateHistory(15)
       await writePending(r2.store, entries)
       const rivalClone = await repos.clone('rival')
@@ -258,10 +230,10 @@ describe('sync', () => {
         }),
       )
       expect(result).toMatchObject({ commits: [], alreadyCommitted: 15, synced: 15, pushAttempts: 2 })
-      await expectAllSynced(entries)
+      await expectAllSynced(r2.store, repos.origin, entries)
     })
 
-    it('gives up after the bounded number of attempts, leaving every entry pending', async () => {
+    it('gives up after the bounded number of attempts, leaving every entry pending', async ({ r2, repos, engine }) => {
       const { entries } = await generateHistory(5)
       const keys = await writePending(r2.store, entries)
       const rival = await repos.clone('rival')
@@ -281,11 +253,11 @@ describe('sync', () => {
       await expect(attempt).rejects.toThrow(PushRejectedError)
       expect(rivals).toBe(3)
       expect(oidCounts(await history(repos.origin)).size).toBe(0)
-      expect((await pendingKeys()).sort()).toEqual([...keys].sort())
+      expect((await pendingKeys(r2.store)).sort()).toEqual([...keys].sort())
     })
   })
 
-  it('quarantines corrupt entries with their reason and syncs the good ones', async () => {
+  it('quarantines corrupt entries with their reason and syncs the good ones', async ({ r2, repos, engine }) => {
     const { entries } = await generateHistory(10)
     await writePending(r2.store, entries)
     const at = new Date('2026-06-25T10:00:03.500Z')
@@ -332,10 +304,10 @@ describe('sync', () => {
       expect(await r2.store.get(key)).toBeNull()
     }
     expect(result.synced).toBe(10)
-    await expectAllSynced(entries)
+    await expectAllSynced(r2.store, repos.origin, entries)
   })
 
-  it('dry-run reports and changes nothing', async () => {
+  it('dry-run reports and changes nothing', async ({ r2, repos, engine }) => {
     const { entries } = await generateHistory(8)
     const keys = await writePending(r2.store, entries)
     await r2.store.put(pendingEntryKey('acme', '2026-06-25T09:00:00.000Z', newId()), 'garbage')
@@ -346,11 +318,11 @@ describe('sync', () => {
     expect(result.commits.every((commit) => commit.sha === '')).toBe(true)
     expect(result.quarantined).toHaveLength(1)
     expect(await repos.origin.revParse('main')).toBe(before)
-    expect(await pendingKeys()).toHaveLength(keys.length + 1)
+    expect(await pendingKeys(r2.store)).toHaveLength(keys.length + 1)
     expect(await r2.store.list({ prefix: 'quarantine/' })).toEqual({ objects: [] })
   })
 
-  it('max-entries takes the oldest entries first and reports what remains', async () => {
+  it('max-entries takes the oldest entries first and reports what remains', async ({ r2, repos, engine }) => {
     const { entries } = await generateHistory(25)
     await writePending(r2.store, entries)
     const first = await runSync(engine(), { maxEntries: 10 })
@@ -360,10 +332,10 @@ describe('sync', () => {
     expect(second).toMatchObject({ pending: 15, synced: 10, remaining: 5 })
     const third = await runSync(engine(), { maxEntries: 10 })
     expect(third).toMatchObject({ pending: 5, synced: 5, remaining: 0 })
-    await expectAllSynced(entries)
+    await expectAllSynced(r2.store, repos.origin, entries)
   })
 
-  it('batch mode folds a run into one commit whose trailers list every entry', async () => {
+  it('batch mode folds a run into one commit whose trailers list every entry', async ({ r2, repos, engine }) => {
     const { entries, trees } = await generateHistory(30)
     await writePending(r2.store, entries)
     const result = await runSync(engine(), { commitMode: 'batch' })
@@ -376,11 +348,11 @@ describe('sync', () => {
     expect(commit.message.trimEnd()).toMatch(/Accelerando-Tenant: acme\nAccelerando-Tenant: globex\nAccelerando-Tenant: initech$/)
     expect(commit.authorTime).toBe(Math.floor(Date.parse(entries.at(-1)!.ts) / 1000))
     expect(await dataTree(repos.origin, commit.sha)).toEqual(trees.at(-1))
-    expect(await pendingKeys()).toEqual([])
+    expect(await pendingKeys(r2.store)).toEqual([])
     expect((await runSync(engine(), { commitMode: 'batch' })).commits).toEqual([])
   })
 
-  it('reads enough history in a shallow clone not to commit an entry twice', async () => {
+  it('reads enough history in a shallow clone not to commit an entry twice', async ({ r2, repos, engine }) => {
     const { entries } = await generateHistory(12)
     await writePending(r2.store, entries)
     // The first run pushes, then dies before marking anything.
@@ -389,16 +361,16 @@ describe('sync', () => {
     expect(await shallow.isShallow()).toBe(true)
     const rerun = await runSync(engine({ git: shallow }))
     expect(rerun).toMatchObject({ commits: [], alreadyCommitted: 12 })
-    await expectAllSynced(entries)
+    await expectAllSynced(r2.store, repos.origin, entries)
   })
 
-  it('leaves a trailer-like line inside an entry message alone', async () => {
+  it('leaves a trailer-like line inside an entry message alone', async ({ r2, repos, engine }) => {
     const { entries } = await generateHistory(2)
     const victim = entries[1]!
     entries[0]!.message = `sneaky\n\nAccelerando-Entry: ${victim.oid}`
     await writePending(r2.store, entries)
     const result = await runSync(engine())
     expect(result.commits).toHaveLength(2)
-    await expectAllSynced(entries)
+    await expectAllSynced(r2.store, repos.origin, entries)
   })
 })

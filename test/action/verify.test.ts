@@ -1,58 +1,37 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect } from 'vitest'
 import { runSync, runVerify, type EngineContext } from '../../action/engine/index.ts'
 import { serializeRecord } from '../../shared/agi/index.ts'
 import { GitStore } from '../../shared/git-store/index.ts'
 import { newId, recordKey } from '../../shared/keys.ts'
 import { FaultyObjectStore } from '../../shared/object-store/faulty-store.ts'
 import { ERP_SCHEMA } from '../../shared/schema/index.ts'
-import { startMiniflareR2, type MiniflareR2 } from '../support/miniflare-r2.ts'
+import type { S3ObjectStore } from '../../action/s3-object-store.ts'
 import { GatedObjectStore } from '../support/gated-store.ts'
-import { emptyBucket } from './support/bucket.ts'
 import { customerText, generateHistory, writePending, writeRecords } from './support/entries.ts'
-import { dataTree, history, makeRepos, type Repos } from './support/repos.ts'
-
-let r2: MiniflareR2
-let repos: Repos
-
-beforeAll(async () => {
-  r2 = await startMiniflareR2()
-})
-afterAll(async () => {
-  await r2?.dispose()
-})
-beforeEach(async () => {
-  await emptyBucket(r2.store)
-  repos = await makeRepos()
-})
-afterEach(async () => {
-  await repos.dispose()
-})
-
-function engine(overrides: Partial<EngineContext> = {}): EngineContext {
-  return { objects: r2.store, git: repos.work, branch: 'main', pushRetry: { attempts: 3, baseMs: 1, maxMs: 2 }, ...overrides }
-}
+import { reconcilerTest as it } from './support/reconciler-test.ts'
+import { dataTree, history } from './support/repos.ts'
 
 /** A synced history whose records are in the bucket too: bucket and branch agree. */
-async function agreeingState(count = 20) {
+async function agreeingState(store: S3ObjectStore, engine: () => EngineContext, count = 20) {
   const history = await generateHistory(count)
-  await writePending(r2.store, history.entries)
-  await writeRecords(r2.store, history.finalFiles)
+  await writePending(store, history.entries)
+  await writeRecords(store, history.finalFiles)
   await runSync(engine())
   return history
 }
 
 describe('verify', () => {
-  it('finds no drift when the branch mirrors the bucket', async () => {
-    const { finalFiles } = await agreeingState()
+  it('finds no drift when the branch mirrors the bucket', async ({ r2, engine }) => {
+    const { finalFiles } = await agreeingState(r2.store, engine)
     const result = await runVerify(engine())
     expect(result).toMatchObject({ drift: [], integrity: [], unsettled: [], bucketFiles: finalFiles.size, gitFiles: finalFiles.size, repaired: null })
     expect(result.recovery).toMatchObject({ examined: 0 })
   })
 
-  it('reports every kind of hand-made drift, and repair commits the bucket state as one commit', async () => {
-    const { finalFiles } = await agreeingState()
+  it('reports every kind of hand-made drift, and repair commits the bucket state as one commit', async ({ r2, repos, engine }) => {
+    const { finalFiles } = await agreeingState(r2.store, engine)
     const paths = [...finalFiles.keys()].sort()
     const [changed, removed] = paths as [string, string]
     const id = newId()
@@ -94,7 +73,7 @@ describe('verify', () => {
     expect((await runVerify(engine())).drift).toEqual([])
   })
 
-  it('counts pending entries as on their way, not as drift', async () => {
+  it('counts pending entries as on their way, not as drift', async ({ r2, engine }) => {
     const { entries, finalFiles } = await generateHistory(12)
     await writePending(r2.store, entries.slice(0, 8))
     await runSync(engine())
@@ -104,8 +83,8 @@ describe('verify', () => {
     expect(result).toMatchObject({ drift: [], pendingEntries: 4 })
   })
 
-  it('finishes an abandoned transaction first, and leaves one in flight out of the comparison', async () => {
-    await agreeingState(6)
+  it('finishes an abandoned transaction first, and leaves one in flight out of the comparison', async ({ r2, engine }) => {
+    await agreeingState(r2.store, engine, 6)
     const crashing = (now: Date) => {
       const faulty = new FaultyObjectStore(r2.store)
       faulty.crashAfter(2) // the intent and the record land; the entry (the commit point) does not
@@ -120,8 +99,8 @@ describe('verify', () => {
     expect(result.drift).toEqual([])
   })
 
-  it('repair never commits a transaction that starts while verify reads the bucket', async () => {
-    await agreeingState(4)
+  it('repair never commits a transaction that starts while verify reads the bucket', async ({ r2, repos, engine }) => {
+    await agreeingState(r2.store, engine, 4)
     const gated = new GatedObjectStore(r2.store)
     const commitPoint = gated.gate((call) => call.op === 'put' && call.key.startsWith('commits/'))
     let inFlight: Promise<unknown> | undefined
@@ -156,8 +135,8 @@ describe('verify', () => {
     expect(log.at(-2)?.sha).toBe(headBefore)
   })
 
-  it('checks the books: unreadable records and broken accounting rules, each with its file', async () => {
-    await agreeingState(3)
+  it('checks the books: unreadable records and broken accounting rules, each with its file', async ({ r2, repos, engine }) => {
+    await agreeingState(r2.store, engine, 3)
     const at = '2026-06-25T12:00:00.000Z'
     const tenant = 'acme'
     const record = (entity: string, fields: Record<string, unknown>) => {
@@ -192,16 +171,16 @@ describe('verify', () => {
     expect(result.integrity).toHaveLength(2)
   })
 
-  it('works in a shallow checkout without deepening it', async () => {
-    await agreeingState(8)
+  it('works in a shallow checkout without deepening it', async ({ r2, repos, engine }) => {
+    await agreeingState(r2.store, engine, 8)
     const shallow = await repos.clone('shallow', { depth: 1 })
     const result = await runVerify(engine({ git: shallow }))
     expect(result).toMatchObject({ drift: [], bucketFiles: result.gitFiles })
     expect(await shallow.run(['rev-list', '--count', 'refs/remotes/origin/main'])).toBe('1\n')
   })
 
-  it('dry-run neither recovers nor repairs', async () => {
-    await agreeingState(4)
+  it('dry-run neither recovers nor repairs', async ({ r2, repos, engine }) => {
+    await agreeingState(r2.store, engine, 4)
     const extra = recordKey(ERP_SCHEMA, 'acme', 'Customer', newId())
     await r2.store.put(extra, customerText('acme', extra.slice(-40, -4), 'Extra', '2026-06-25T10:00:00.000Z'))
     const head = await repos.origin.revParse('main')

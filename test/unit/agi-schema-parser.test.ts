@@ -2,6 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { parseSchema } from '../../shared/agi/index.ts'
 import { AgiParseError } from '../../shared/errors.ts'
+import { thrownBy } from '../support/thrown.ts'
 
 const INVOICE = `
 # a schema with every feature
@@ -12,9 +13,9 @@ ENTITY Customer {
 
 ENTITY Invoice {
   tenant_id:   string REQUIRED
-  customer_id: id REQUIRED REFERENCES Customer
+  customer_id: id REFERENCES Customer REQUIRED
   total:       money REQUIRED
-  status:      string = "draft" IN ("draft", "sent", "paid", "void")
+  status:      string IN ("draft", "sent", "paid", "void") = "draft"
   kind:        string IN ("a", "b") = "b" REQUIRED
   flags:       json = {"x": [1, "#not a comment"]}
   count:       number = -3
@@ -27,15 +28,7 @@ ENTITY Invoice {
 }
 `
 
-function parseError(text: string): AgiParseError {
-  try {
-    parseSchema(text, 'test.agi')
-  } catch (error) {
-    if (error instanceof AgiParseError) return error
-    throw error
-  }
-  throw new Error('expected a parse error')
-}
+const parseError = (text: string): AgiParseError => thrownBy(AgiParseError, () => parseSchema(text, 'test.agi'))
 
 describe('parseSchema', () => {
   it('reads entities, fields, modifiers in any order, TIMESTAMPS in place and CRUD', () => {

@@ -2,6 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { assertBalancedEntry, journalLineSideProblem, mirrorJournalLines, trialBalance, type PostedLine } from '../../shared/domain/index.ts'
 import { DomainRuleError } from '../../shared/errors.ts'
+import { thrownBy } from '../support/thrown.ts'
 
 const codes = ['1000', '1200', '2000', '3000', '4000', '5000']
 
@@ -18,15 +19,7 @@ const balancedEntry = fc
     return [...debits.map((line) => ({ accountCode: line.accountCode, debit: line.amount, credit: 0n })), ...credits.filter((line) => line.credit > 0n)]
   })
 
-function thrown(run: () => unknown): DomainRuleError {
-  try {
-    run()
-  } catch (error) {
-    if (error instanceof DomainRuleError) return error
-    throw error
-  }
-  throw new Error('expected a DomainRuleError')
-}
+const thrown = (run: () => unknown): DomainRuleError => thrownBy(DomainRuleError, run)
 
 describe('journal lines and balance', () => {
   it('a line has exactly one positive side', () => {

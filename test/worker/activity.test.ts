@@ -1,39 +1,19 @@
 import { env } from 'cloudflare:workers'
 import { reset } from 'cloudflare:test'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { gitBlobSha } from '../../shared/blob-sha.ts'
 import type { SyncedEntry } from '../../shared/commit-entry.ts'
 import { entrySummaryMetadata } from '../../shared/entry-metadata.ts'
-import { newId, pendingEntryKey, syncedEntryKey } from '../../shared/keys.ts'
+import { pendingEntryKey } from '../../shared/keys.ts'
 import { CountingObjectStore } from '../../shared/object-store/counting-store.ts'
 import { createApp } from '../../worker/app.ts'
 import { R2ObjectStore } from '../../worker/r2-object-store.ts'
+import { syncedCustomerEntry } from '../support/synced-entry.ts'
 import { get, ok, settle } from './support/api.ts'
 
 const SYNCED = 5000
 const BASE_MS = Date.parse('2026-01-01T00:00:00.000Z')
 const author = { name: 'Sync Bot', email: 'sync@acme.example' }
-
-/** A synced entry as the Action leaves it: the full entry as the body, its summary as metadata. */
-async function syncedEntry(tenant: string, ms: number, oid = newId(new Date(ms))): Promise<{ key: string; entry: SyncedEntry }> {
-  const id = newId(new Date(ms))
-  const path = `data/${tenant}/Customer/${id}.agi`
-  const content = `RECORD Customer ${id} {\n  tenant_id : "${tenant}"\n  name      : "Customer ${ms}"\n}\n`
-  const entry: SyncedEntry = {
-    v: 1,
-    oid,
-    tenant,
-    message: `create Customer ${id}`,
-    author,
-    ts: new Date(ms).toISOString(),
-    paths: [path],
-    files: [{ path, op: 'put', sha: await gitBlobSha(content), content }],
-    commit_sha: (ms % 1e9).toString(16).padStart(40, 'a').slice(0, 40),
-    synced_at: new Date(ms + 60_000).toISOString(),
-    repository: 'https://github.com/acme/books',
-  }
-  return { key: syncedEntryKey(tenant, entry.ts, oid), entry }
-}
+const syncedEntry = (tenant: string, ms: number) => syncedCustomerEntry(tenant, ms, { author })
 
 async function plantSynced(tenant: string, count: number): Promise<SyncedEntry[]> {
   const entries: SyncedEntry[] = []

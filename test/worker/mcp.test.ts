@@ -5,10 +5,10 @@ import { CfWorkerJsonSchemaValidator } from '@modelcontextprotocol/sdk/validatio
 import { env, exports } from 'cloudflare:workers'
 import { reset } from 'cloudflare:test'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { createApp } from '../../worker/app.ts'
 import { IDEMPOTENCY_KEY_META, IDEMPOTENT_REPLAY_META } from '../../worker/mcp/idempotency-meta.ts'
 import { MAX_BODY_BYTES } from '../../worker/http/body-limit.ts'
 import { callTool, get, keysUnder, ORIGIN, pendingEntries, settle, textAt, tokenFor } from './support/api.ts'
+import { appWithFailingReads, HIDDEN_CAUSE } from './support/failing-storage.ts'
 
 const MCP_URL = new URL('/mcp', ORIGIN)
 
@@ -174,16 +174,7 @@ describe('MCP over Streamable HTTP at /mcp', () => {
 
   it('an unexpected fault is an isError result with 500 internal and the request id, logged, its cause not shown', async () => {
     const logged = vi.spyOn(console, 'error').mockImplementation(() => {})
-    const app = createApp({
-      objects: () => ({
-        get: async () => {
-          throw new Error('disk on fire')
-        },
-        put: async () => null,
-        delete: async () => {},
-        list: async () => ({ objects: [] }),
-      }),
-    })
+    const app = appWithFailingReads()
     let lastRequestId: string | null = null
     const client = await connect(null, async (request) => {
       const response = await app.fetch(request, env)
@@ -192,7 +183,7 @@ describe('MCP over Streamable HTTP at /mcp', () => {
     })
     const error = envelope(await call(client, 'read_customer', { id: '0193f6c2-8e1a-7c3d-9b2e-41f0a6d2c001' }))
     expect(error).toMatchObject({ code: 'internal', details: { request_id: lastRequestId } })
-    expect(error.message).not.toContain('disk on fire')
+    expect(error.message).not.toContain(HIDDEN_CAUSE)
     expect(logged.mock.calls.map((args) => String(args[0]))).toContainEqual(expect.stringContaining(error.details.request_id))
     logged.mockRestore()
   })

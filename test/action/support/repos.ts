@@ -50,35 +50,8 @@ export async function makeRepos(options: { emptyOrigin?: boolean } = {}): Promis
   return { root, origin, work, clone, dispose: () => rm(root, { recursive: true, force: true }) }
 }
 
-export interface CommitInfo {
-  sha: string
-  parents: string[]
-  authorName: string
-  authorEmail: string
-  /** Author date, epoch seconds. */
-  authorTime: number
-  committerName: string
-  committerEmail: string
-  message: string
-}
-
-/** Every commit of `rev`, oldest first. */
-export async function history(git: Git, rev = 'refs/heads/main'): Promise<CommitInfo[]> {
-  const records = await git.log({ rev, reverse: true, format: '%H%x1f%P%x1f%an%x1f%ae%x1f%at%x1f%cn%x1f%ce%x1f%B' })
-  return records.map((record) => {
-    const [sha, parents, authorName, authorEmail, authorTime, committerName, committerEmail, ...message] = record.split('\x1f')
-    return {
-      sha: sha as string,
-      parents: parents === '' ? [] : (parents as string).split(' '),
-      authorName: authorName as string,
-      authorEmail: authorEmail as string,
-      authorTime: Number(authorTime),
-      committerName: committerName as string,
-      committerEmail: committerEmail as string,
-      message: message.join('\x1f'),
-    }
-  })
-}
+/** Every commit of `rev`, oldest first: the audit's reading of a branch (messages without the final newline). */
+export { auditCommits as history, type AuditedCommit as CommitInfo } from '../../support/git-audit.ts'
 
 /** path → blob SHA of every file under data/ in `rev`. */
 export async function dataTree(git: Git, rev: string): Promise<Record<string, string>> {

@@ -12,6 +12,7 @@ import { entrySummaryMetadata } from '../../../shared/entry-metadata.ts'
 import { pendingEntryKey, recordKey } from '../../../shared/keys.ts'
 import { formatMoney } from '../../../shared/money.ts'
 import { ERP_SCHEMA } from '../../../shared/schema/index.ts'
+import { prng } from '../../support/seeded.ts'
 
 export const TENANTS = ['acme', 'globex', 'initech', 'umbrella']
 
@@ -25,18 +26,6 @@ const AUTHORS = [
 const FIRST = ['Ada', 'Grace', 'Alan', 'Edsger', 'Barbara', 'Donald', 'Frances', 'Ken', 'Margaret', 'Niklaus', 'Radia', 'Tony']
 const LAST = ['Lovelace', 'Hopper', 'Turing', 'Dijkstra', 'Liskov', 'Knuth', 'Allen', 'Thompson', 'Hamilton', 'Wirth', 'Perlman', 'Hoare']
 const WORK = ['Consulting', 'Design review', 'Support plan', 'Hosting', 'Training day', 'Licence renewal', 'Audit', 'Migration']
-
-/** mulberry32: small, fast, and the same sequence on every machine. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 export interface Dataset {
   /** path → content of every record in the seed commit. */

@@ -10,15 +10,13 @@ import { env, exports } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import type { FieldValue } from '../../../shared/agi/types.ts'
 import { mintToken } from '../../../shared/auth/token-claims.ts'
-import { gitBlobSha } from '../../../shared/blob-sha.ts'
-import type { SyncedEntry } from '../../../shared/commit-entry.ts'
 import { entrySummaryMetadata } from '../../../shared/entry-metadata.ts'
 import { GitStore } from '../../../shared/git-store/index.ts'
-import { newId, syncedEntryKey } from '../../../shared/keys.ts'
 import { CountingObjectStore, type OperationCounts } from '../../../shared/object-store/counting-store.ts'
 import { ERP_SCHEMA } from '../../../shared/schema/index.ts'
 import { createApp } from '../../../worker/app.ts'
 import { R2ObjectStore } from '../../../worker/r2-object-store.ts'
+import { syncedCustomerEntry } from '../../support/synced-entry.ts'
 
 interface BenchScale {
   /** Calls of each scenario whose operations are counted. */
@@ -364,26 +362,12 @@ describe('benchmark: the Worker', () => {
 async function plantSynced(tenant: string, count: number): Promise<void> {
   const base = Date.now() - 30 * 86_400_000
   await inParallel(count, 256, async (i) => {
-    const ms = base + i * 1000
-    const at = new Date(ms)
-    const id = newId(at)
-    const oid = newId(at)
-    const path = `data/${tenant}/Customer/${id}.agi`
-    const content = `RECORD Customer ${id} {\n  tenant_id : "${tenant}"\n  name      : "Customer ${i}"\n}\n`
-    const entry: SyncedEntry = {
-      v: 1,
-      oid,
-      tenant,
-      message: `create Customer ${id}`,
+    const { key, entry } = await syncedCustomerEntry(tenant, base + i * 1000, {
+      name: `Customer ${i}`,
       author: { name: 'Bench Agent', email: 'bench@acme.example' },
-      ts: at.toISOString(),
-      paths: [path],
-      files: [{ path, op: 'put', sha: await gitBlobSha(content), content }],
-      commit_sha: (i + 1).toString(16).padStart(40, '0'),
-      synced_at: new Date(ms + 60_000).toISOString(),
-      repository: 'https://github.com/acme/books',
-    }
-    await env.BUCKET.put(syncedEntryKey(tenant, entry.ts, oid), JSON.stringify(entry), {
+      commitSha: (i + 1).toString(16).padStart(40, '0'),
+    })
+    await env.BUCKET.put(key, JSON.stringify(entry), {
       customMetadata: entrySummaryMetadata(entry, { commit_sha: entry.commit_sha, repository: entry.repository }),
     })
   })

@@ -17,7 +17,7 @@ import type { CommitEntry } from '../../../shared/commit-entry.ts'
 import { entrySummaryMetadata } from '../../../shared/entry-metadata.ts'
 import { newId, pendingEntryKey, quarantineKey } from '../../../shared/keys.ts'
 import { makeRepos, type Repos } from '../../action/support/repos.ts'
-import { auditCommits, treeFiles } from '../support/git-audit.ts'
+import { auditCommits, treeFiles } from '../../support/git-audit.ts'
 import { startStack, type Stack } from '../support/stack.ts'
 import type { TokenIdentity } from '../../../shared/auth/token-claims.ts'
 

@@ -10,19 +10,20 @@
  * - an unacknowledged one is wholly present (it reached its commit point) or wholly absent (every record as before);
  * - the bucket's data/ equals the branch's, and no entry is committed twice.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { describe, expect, vi } from 'vitest'
 import { runSync } from '../../../action/engine/index.ts'
+import type { S3ObjectStore } from '../../../action/s3-object-store.ts'
 import { parseCommitEntry, type CommitEntry } from '../../../shared/commit-entry.ts'
 import { readCommitted, recoverAbandonedTransactions, TX_ABANDONED_MS } from '../../../shared/git-store/index.ts'
 import { newId } from '../../../shared/keys.ts'
 import { FaultyObjectStore, SimulatedCrash } from '../../../shared/object-store/faulty-store.ts'
 import type { ObjectStore } from '../../../shared/object-store/object-store.ts'
-import { TOOLS } from '../../../worker/tools/catalogue.ts'
+import { findTool } from '../../../worker/tools/catalogue.ts'
 import { invokeTool } from '../../../worker/tools/invoke-tool.ts'
 import type { Caller } from '../../../worker/tools/tool.ts'
-import { makeRepos, type Repos } from '../../action/support/repos.ts'
-import { startMiniflareR2, type MiniflareR2 } from '../../support/miniflare-r2.ts'
-import { auditCommits, treeFiles } from '../support/git-audit.ts'
+import { reconcilerTest as it } from '../../action/support/reconciler-test.ts'
+import { WRITE_TOOL_NAMES } from '../../support/tool-names.ts'
+import { auditCommits, treeFiles } from '../../support/git-audit.ts'
 
 type Call = (tool: string, args: unknown) => Promise<Record<string, any>>
 
@@ -96,26 +97,8 @@ interface CrashPoint {
   entryAfterCrash: CommitEntry | undefined
 }
 
-let r2: MiniflareR2
-let repos: Repos
-
-beforeAll(async () => {
-  r2 = await startMiniflareR2({ bucket: 'crash-tools' })
-  repos = await makeRepos()
-})
-afterAll(async () => {
-  await repos?.dispose()
-  await r2?.dispose()
-})
-
 function caller(tenant: string): Caller {
   return { sub: 'crash-bot', name: 'Crash Bot', email: 'crash-bot@example.com', tenant, scope: 'write' }
-}
-
-function findTool(name: string) {
-  const tool = TOOLS.find((candidate) => candidate.name === name)
-  if (tool === undefined) throw new Error(`no tool ${name}`)
-  return tool
 }
 
 /** Calls a tool the way the HTTP route does; deferred work (intent clean-up) runs after the answer, as with `waitUntil`. */
@@ -129,28 +112,28 @@ async function invoke(objects: ObjectStore, tenant: string, tool: string, args: 
   }
 }
 
-function uncrashed(tenant: string): Call {
+function uncrashed(store: ObjectStore, tenant: string): Call {
   return async (tool, args) => {
-    const { answer, error, deferred } = await invoke(r2.store, tenant, tool, args)
+    const { answer, error, deferred } = await invoke(store, tenant, tool, args)
     await Promise.all(deferred)
     if (answer === undefined) throw error
     return answer.body
   }
 }
 
-async function dataOf(tenant: string): Promise<Map<string, string>> {
+async function dataOf(store: S3ObjectStore, tenant: string): Promise<Map<string, string>> {
   const files = new Map<string, string>()
   const keys: string[] = []
-  for await (const listed of r2.store.listAll(tenant === '' ? 'data/' : `data/${tenant}/`)) keys.push(listed.key)
-  const stored = await r2.store.getMany(keys)
+  for await (const listed of store.listAll(tenant === '' ? 'data/' : `data/${tenant}/`)) keys.push(listed.key)
+  const stored = await store.getMany(keys)
   keys.forEach((key, index) => files.set(key, (stored[index] as { text: string }).text))
   return files
 }
 
-async function entriesOf(tenant: string): Promise<CommitEntry[]> {
+async function entriesOf(store: S3ObjectStore, tenant: string): Promise<CommitEntry[]> {
   const entries: CommitEntry[] = []
-  for await (const listed of r2.store.listAll(`commits/${tenant}/`)) {
-    const parsed = await parseCommitEntry((await r2.store.get(listed.key))?.text ?? '')
+  for await (const listed of store.listAll(`commits/${tenant}/`)) {
+    const parsed = await parseCommitEntry((await store.get(listed.key))?.text ?? '')
     if (!parsed.ok) throw new Error(`unreadable entry ${listed.key}: ${parsed.reason}`)
     entries.push(parsed.entry)
   }
@@ -158,10 +141,10 @@ async function entriesOf(tenant: string): Promise<CommitEntry[]> {
 }
 
 /** What a reader sees of every record the tenant has or had: the committed view, open transactions hidden. */
-async function committedView(tenant: string, paths: Iterable<string>): Promise<Map<string, string>> {
+async function committedView(store: ObjectStore, tenant: string, paths: Iterable<string>): Promise<Map<string, string>> {
   const view = new Map<string, string>()
   for (const path of new Set(paths)) {
-    const object = await readCommitted(r2.store, path, tenant, () => Date.now(), { forWrite: false })
+    const object = await readCommitted(store, path, tenant, () => Date.now(), { forWrite: false })
     if (object !== null) view.set(path, object.text)
   }
   return view
@@ -181,11 +164,10 @@ const sorted = (map: Map<string, string>) => [...map].sort(([a], [b]) => (a < b 
 
 describe('crash at every storage operation of every write tool, then recovery and one sync', () => {
   it('covers every write tool of the catalogue', () => {
-    const writeTools = TOOLS.filter((tool) => tool.access === 'write').map((tool) => tool.name)
-    expect(SCENARIOS.map((scenario) => scenario.tool).sort()).toEqual([...writeTools].sort())
+    expect(SCENARIOS.map((scenario) => scenario.tool).sort()).toEqual([...WRITE_TOOL_NAMES].sort())
   })
 
-  it('each call is wholly committed or wholly absent, acknowledged ones are in git exactly once', async () => {
+  it('each call is wholly committed or wholly absent, acknowledged ones are in git exactly once', async ({ r2, repos, engine }) => {
     const quiet = vi.spyOn(console, 'error').mockImplementation(() => {})
     const points: CrashPoint[] = []
     const perTool: Record<string, number> = {}
@@ -195,7 +177,7 @@ describe('crash at every storage operation of every write tool, then recovery an
         const key = () => (variant === 'idempotent' ? `crash-key-${newId()}` : undefined)
         // Probe: how many storage writes the call makes when nothing goes wrong.
         const probeTenant = `probe-${++tenants}`
-        const probeArgs = await scenario.setup(uncrashed(probeTenant))
+        const probeArgs = await scenario.setup(uncrashed(r2.store, probeTenant))
         const probe = new FaultyObjectStore(r2.store)
         const probed = await invoke(probe, probeTenant, scenario.tool, probeArgs, key())
         await Promise.all(probed.deferred)
@@ -206,9 +188,9 @@ describe('crash at every storage operation of every write tool, then recovery an
         // Crash points are independent (a tenant each), so four run at a time.
         const crashes = Array.from({ length: mutations }, (_, crashAfter) => ({ crashAfter, tenant: `crash-${++tenants}` }))
         await inParallel(crashes, 4, async ({ crashAfter, tenant }) => {
-          const args = await scenario.setup(uncrashed(tenant))
-          const before = await dataOf(tenant)
-          const entriesBefore = new Set((await entriesOf(tenant)).map((entry) => entry.oid))
+          const args = await scenario.setup(uncrashed(r2.store, tenant))
+          const before = await dataOf(r2.store, tenant)
+          const entriesBefore = new Set((await entriesOf(r2.store, tenant)).map((entry) => entry.oid))
           const faulty = new FaultyObjectStore(r2.store)
           faulty.crashAfter(crashAfter)
           const outcome = await invoke(faulty, tenant, scenario.tool, args, key())
@@ -220,9 +202,9 @@ describe('crash at every storage operation of every write tool, then recovery an
             const isCrash = error instanceof SimulatedCrash || error.cause instanceof SimulatedCrash
             if (!isCrash) throw error
           }
-          const entries = (await entriesOf(tenant)).filter((entry) => !entriesBefore.has(entry.oid))
+          const entries = (await entriesOf(r2.store, tenant)).filter((entry) => !entriesBefore.has(entry.oid))
           expect(entries.length, label).toBeLessThanOrEqual(1)
-          const after = await dataOf(tenant)
+          const after = await dataOf(r2.store, tenant)
           points.push({
             label,
             tool: scenario.tool,
@@ -232,7 +214,7 @@ describe('crash at every storage operation of every write tool, then recovery an
             answer: outcome.answer?.body,
             entriesBefore,
             before,
-            viewAfterCrash: await committedView(tenant, [...before.keys(), ...after.keys()]),
+            viewAfterCrash: await committedView(r2.store, tenant, [...before.keys(), ...after.keys()]),
             entryAfterCrash: entries[0],
           })
           perTool[scenario.tool] = (perTool[scenario.tool] ?? 0) + 1
@@ -259,7 +241,7 @@ describe('crash at every storage operation of every write tool, then recovery an
     const recovery = await recoverAbandonedTransactions(r2.store, { nowMs: later })
     expect(recovery.corrupt).toEqual([])
     expect(recovery.inFlight).toEqual([])
-    const result = await runSync({ objects: r2.store, git: repos.work, branch: 'main', pushRetry: { attempts: 3, baseMs: 1, maxMs: 2 } })
+    const result = await runSync(engine())
     expect(result.quarantined).toEqual([])
     expect(await r2.store.list({ prefix: 'intents/' })).toEqual({ objects: [] })
     expect(await r2.store.list({ prefix: 'commits/' })).toEqual({ objects: [] })
@@ -268,7 +250,7 @@ describe('crash at every storage operation of every write tool, then recovery an
     const oids = commits.flatMap((commit) => commit.entries)
     expect(new Set(oids).size, 'no entry committed twice').toBe(oids.length)
     const tree = await treeFiles(repos.origin, 'refs/heads/main')
-    expect(sorted(tree), 'bucket data/ equals git data/').toEqual(sorted(await dataOf('')))
+    expect(sorted(tree), 'bucket data/ equals git data/').toEqual(sorted(await dataOf(r2.store, '')))
 
     let whole = 0
     let absent = 0
@@ -276,7 +258,7 @@ describe('crash at every storage operation of every write tool, then recovery an
     for (const point of points) {
       const mine = commits.filter((commit) => commit.tenants.includes(point.tenant) && !commit.entries.some((oid) => point.entriesBefore.has(oid)))
       expect(mine.length, `${point.label}: at most one commit`).toBeLessThanOrEqual(1)
-      const now = await dataOf(point.tenant)
+      const now = await dataOf(r2.store, point.tenant)
       const commit = mine[0]
       if (commit === undefined) {
         // Wholly absent: every record exactly as before, no commit.

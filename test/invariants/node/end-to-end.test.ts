@@ -18,8 +18,9 @@ import { formatMoney, moneyToNumber } from '../../../shared/money.ts'
 import { ERP_SCHEMA } from '../../../shared/schema/index.ts'
 import { makeRepos, type Repos } from '../../action/support/repos.ts'
 import { AgentLog, type CallRecord, type Credentials } from '../support/agent.ts'
-import { auditCommits, catFiles, treeFiles, type AuditedCommit } from '../support/git-audit.ts'
-import { Dice, suiteSeed } from '../support/seeded.ts'
+import { auditCommits, catFiles, treeFiles, type AuditedCommit } from '../../support/git-audit.ts'
+import { Dice, suiteSeed } from '../../support/seeded.ts'
+import { isWriteTool } from '../../support/tool-names.ts'
 import { startStack, type Stack } from '../support/stack.ts'
 
 const SEED = suiteSeed('end-to-end workload', 20_261_122)
@@ -549,7 +550,6 @@ async function openBooks(model: TenantModel): Promise<void> {
 
 // ------------------------------------------------------------------------------------------------ the audit
 
-const WRITE_TOOLS = new Set(['create_customer', 'edit_customer', 'delete_customer', 'create_vendor', 'edit_vendor', 'delete_vendor', 'create_account', 'edit_account', 'edit_invoice', 'create_invoice_with_lines', 'update_invoice_status', 'record_payment', 'create_journal_entry', 'reverse_journal_entry'])
 const RECORD_KEYS: Record<string, string> = { customer: 'Customer', vendor: 'Vendor', account: 'Account', invoice: 'Invoice', payment: 'Payment', journal_entry: 'JournalEntry', reversed_journal_entry: 'JournalEntry' }
 
 interface ExpectedFile {
@@ -655,7 +655,7 @@ describe('end to end: HTTP tool calls in, commits out', () => {
     expect(midSync?.quarantined).toEqual([])
 
     const calls = agent.calls
-    const writes = calls.filter((call) => call.tool !== undefined && WRITE_TOOLS.has(call.tool))
+    const writes = calls.filter((call) => call.tool !== undefined && isWriteTool(call.tool))
     const acknowledged = writes.filter((call) => call.committed)
     const rejected = calls.filter((call) => call.status >= 400)
     const statusCounts: Record<number, number> = {}

@@ -20,7 +20,7 @@ import { formatMoney, moneyFromJson } from '../../../shared/money.ts'
 import { ERP_SCHEMA } from '../../../shared/schema/index.ts'
 import { R2ObjectStore } from '../../../worker/r2-object-store.ts'
 import { callTool, keysUnder, ok, pendingEntries, settle, textAt, tokenFor } from '../../worker/support/api.ts'
-import { Dice, suiteSeed } from '../support/seeded.ts'
+import { Dice, suiteSeed } from '../../support/seeded.ts'
 
 afterEach(async () => {
   await settle()
@@ -107,6 +107,16 @@ function checkHistory(
 
 const parseValue = (value: string) => Number(/-e(\d+)$/.exec(value)?.[1] ?? Number.NaN)
 
+/** The pending entries (each puts the one record, as `schema` reads it) and the record as it is stored now at `path`. */
+async function editHistory(schema: Schema, path: string): Promise<{ entries: { oid: string; record: AgiRecord }[]; final: AgiRecord }> {
+  const entries = (await pendingEntries()).map((entry) => {
+    const file = entry.files[0]
+    if (file?.op !== 'put') throw new Error(`entry ${entry.oid} does not put the record`)
+    return { oid: entry.oid, record: parseRecord(file.content, schema).record }
+  })
+  return { entries, final: parseRecord((await textAt(path)) as string, schema).record }
+}
+
 describe('contention on one record (Elle-style history check)', () => {
   // With the store's own back-off before its one retry, and without it (writers stay in lock-step, so races are
   // lost twice and end as conflicts).
@@ -137,12 +147,7 @@ describe('contention on one record (Elle-style history check)', () => {
         }
       }),
     )
-    const entries = (await pendingEntries()).map((entry) => {
-      const file = entry.files[0]
-      if (file?.op !== 'put') throw new Error(`entry ${entry.oid} does not put the record`)
-      return { oid: entry.oid, record: parseRecord(file.content, WIDE_SCHEMA).record }
-    })
-    const final = parseRecord((await textAt(`data/acme/Board/${id}.agi`)) as string, WIDE_SCHEMA).record
+    const { entries, final } = await editHistory(WIDE_SCHEMA, `data/acme/Board/${id}.agi`)
     checkHistory(attempts, entries, created.commit.oid, FIELDS, final, parseValue, 'GitStore')
     const acknowledged = attempts.filter((attempt) => attempt.acknowledged).length
     console.log(`[invariants] contention (GitStore ${mode}, ${WRITERS}×${EDITS}): ${acknowledged} acknowledged, ${attempts.length - acknowledged} conflicts (409), chain of ${entries.length} commits`)
@@ -171,12 +176,7 @@ describe('contention on one record (Elle-style history check)', () => {
       }),
     )
     await settle()
-    const entries = (await pendingEntries()).map((entry) => {
-      const file = entry.files[0]
-      if (file?.op !== 'put') throw new Error(`entry ${entry.oid} does not put the record`)
-      return { oid: entry.oid, record: parseRecord(file.content, ERP_SCHEMA).record }
-    })
-    const final = parseRecord((await textAt(`data/acme/Customer/${id}.agi`)) as string, ERP_SCHEMA).record
+    const { entries, final } = await editHistory(ERP_SCHEMA, `data/acme/Customer/${id}.agi`)
     checkHistory(attempts, entries, created.commit.oid, fields, final, parseValue, 'HTTP')
     // How many lose depends on scheduling; the run without back-off above is the one that forces conflicts.
     console.log(`[invariants] contention (HTTP, 6×${EDITS}): statuses ${JSON.stringify(statuses)}`)

@@ -18,8 +18,9 @@ import { parseRecord, recordToJson } from '../../../shared/agi/index.ts'
 import { parseRecordKey } from '../../../shared/keys.ts'
 import { ERP_SCHEMA } from '../../../shared/schema/index.ts'
 import { TOOLS } from '../../../worker/tools/catalogue.ts'
+import { ALL_TOOL_NAMES, isWriteTool } from '../../support/tool-names.ts'
 import { ORIGIN, settle, tokenFor } from '../../worker/support/api.ts'
-import { suiteSeed } from '../support/seeded.ts'
+import { suiteSeed } from '../../support/seeded.ts'
 import { diff, listing, type Listing } from './bucket.ts'
 
 const SEED = suiteSeed('hostile input', 424_242)
@@ -153,7 +154,7 @@ function plausible(tool: string): Record<string, unknown> {
 }
 
 const toolName = fc.oneof(
-  { weight: 12, arbitrary: fc.constantFrom(...TOOLS.map((tool) => tool.name)) },
+  { weight: 12, arbitrary: fc.constantFrom(...ALL_TOOL_NAMES) },
   {
     weight: 1,
     arbitrary: fc.constantFrom(
@@ -278,10 +279,6 @@ const headers = fc.record(
 
 const stats = { calls: 0, byStatus: {} as Record<number, number>, committed: 0, gets: 0 }
 let snapshot: Listing
-
-function isWriteTool(name: string): boolean {
-  return TOOLS.some((tool) => tool.name === name && tool.access === 'write')
-}
 
 async function expectEnvelope(response: Response, what: string): Promise<any> {
   const text = await response.text()

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mintToken } from '../../../shared/auth/token-claims.ts'
 import { newId } from '../../../shared/keys.ts'
 import { TOOLS } from '../../../worker/tools/catalogue.ts'
+import { READ_TOOL_NAMES, WRITE_TOOL_NAMES } from '../../support/tool-names.ts'
 import { ACME_WRITER, callTool, CURRENT_SECRET, get, ORIGIN, settle, tokenFor } from '../../worker/support/api.ts'
 import { diff, listing, type Listing } from './bucket.ts'
 
@@ -97,8 +98,6 @@ function argsFor(tool: string, ids: Ids, code: string): Record<string, unknown> 
   return args
 }
 
-const WRITE_TOOLS = TOOLS.filter((tool) => tool.access === 'write').map((tool) => tool.name)
-const READ_TOOLS = TOOLS.filter((tool) => tool.access === 'read').map((tool) => tool.name)
 
 async function errorOf(response: Response): Promise<{ status: number; code: string; text: string }> {
   const text = await response.text()
@@ -171,12 +170,12 @@ describe('security, systematically', () => {
   it('a read-scope token calls every read tool and no write tool', async () => {
     const reader = await tokenFor({ scope: 'read' })
     const before = await listing()
-    for (const tool of WRITE_TOOLS) {
+    for (const tool of WRITE_TOOL_NAMES) {
       expect(await errorOf(await callTool(tool, argsFor(tool, acme, '1000'), { token: reader })), tool).toMatchObject({ status: 403, code: 'forbidden' })
       count('read scope, write tool → 403')
     }
     await expectUnchanged(before, 'read scope')
-    for (const tool of READ_TOOLS) {
+    for (const tool of READ_TOOL_NAMES) {
       const response = await callTool(tool, argsFor(tool, acme, '1000'), { token: reader })
       expect(response.status, `${tool}: ${await response.clone().text()}`).toBe(200)
       count('read scope, read tool → 200')

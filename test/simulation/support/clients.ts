@@ -1,6 +1,6 @@
 import { invokeTool } from '../../../worker/tools/invoke-tool.ts'
 import type { Caller } from '../../../worker/tools/tool.ts'
-import type { Dice } from '../../invariants/support/seeded.ts'
+import type { Dice } from '../../support/seeded.ts'
 import type { Background } from './background.ts'
 import type { CallRecord, History } from './history.ts'
 import type { Profile } from './profile.ts'

@@ -1,4 +1,4 @@
-import type { Dice } from '../../invariants/support/seeded.ts'
+import type { Dice } from '../../support/seeded.ts'
 
 /** Simulated time: it moves only when the schedule moves it, so a seed always sees the same clock. */
 export class SimClock {

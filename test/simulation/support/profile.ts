@@ -1,4 +1,4 @@
-import type { Dice } from '../../invariants/support/seeded.ts'
+import type { Dice } from '../../support/seeded.ts'
 
 /** How hostile one schedule is: drawn from its seed, so some schedules are calm and some are storms. */
 export interface Profile {

@@ -2,7 +2,7 @@ import type { ListOptions, ListPage, ObjectMetadata, ObjectStore, PutOptions, St
 import { MemoryObjectStore } from '../../../shared/object-store/memory-store.ts'
 import { invokeTool } from '../../../worker/tools/invoke-tool.ts'
 import type { Caller } from '../../../worker/tools/tool.ts'
-import { Dice } from '../../invariants/support/seeded.ts'
+import { Dice } from '../../support/seeded.ts'
 import { SimClock, seededIds } from './clock.ts'
 import { History } from './history.ts'
 import { SIM_TOOLS } from './tools.ts'

@@ -1,7 +1,7 @@
 import { TX_ABANDONED_MS, TX_DEADLINE_MS } from '../../../shared/git-store/index.ts'
 import { MemoryObjectStore } from '../../../shared/object-store/memory-store.ts'
 import type { Caller } from '../../../worker/tools/tool.ts'
-import { Dice } from '../../invariants/support/seeded.ts'
+import { Dice } from '../../support/seeded.ts'
 import { startRecoveryPass, startSyncRun } from './background.ts'
 import { ModelBranch } from './branch.ts'
 import { SimClock, seededIds } from './clock.ts'

@@ -1,6 +1,6 @@
 import { nextInvoiceStatuses } from '../../../shared/domain/index.ts'
 import { ERP_SCHEMA } from '../../../shared/schema/index.ts'
-import type { Dice } from '../../invariants/support/seeded.ts'
+import type { Dice } from '../../support/seeded.ts'
 import { SIM_TOOLS, type SimToolName } from './tools.ts'
 import type { KnownRecord, World } from './world.ts'
 

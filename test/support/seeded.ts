@@ -1,6 +1,7 @@
 /**
- * Seeded randomness for the invariant suites: every run of a suite draws from a fixed seed that it prints, so a
- * failure replays exactly (Node suites also take `INVARIANT_SEED=<n>` from the environment).
+ * Seeded randomness for the test suites, the simulation and the benchmark: every run draws from a fixed seed
+ * (the invariant suites print theirs), so a failure replays exactly and a benchmark measures the same work
+ * (Node suites also take `INVARIANT_SEED=<n>` from the environment).
  */
 
 /** A small, fast, deterministic PRNG (mulberry32): floats in [0, 1). */

@@ -2,8 +2,8 @@
  * Reading a data repository back for audits: every commit with its identity, message, trailers and changed
  * files (one `git log` process), and file contents in bulk (one `git cat-file --batch` process).
  */
-import { ENTRY_TRAILER, TENANT_TRAILER } from '../../../action/engine/index.ts'
-import type { Git } from '../../../action/git.ts'
+import { ENTRY_TRAILER, TENANT_TRAILER } from '../../action/engine/index.ts'
+import type { Git } from '../../action/git.ts'
 
 export interface AuditedCommit {
   sha: string
