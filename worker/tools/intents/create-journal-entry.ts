@@ -3,7 +3,7 @@ import { assertBalancedEntry, journalLineSideProblem, resolvePostingAccounts } f
 import { moneyFromJson } from '../../../shared/money.ts'
 import { commitResponse, writtenRecordResponse } from '../record-response.ts'
 import { defineTool } from '../tool.ts'
-import { dateInput, nonNegativeAmountInput, tenantIdInput, textInput } from './input-fields.ts'
+import { dateInput, nonNegativeAmountInput, tenantIdInput, textInput } from '../tool-inputs.ts'
 import { linesMessage, stageJournalLines, type LineToPost } from './journal-lines.ts'
 import { listAll } from './list-all.ts'
 

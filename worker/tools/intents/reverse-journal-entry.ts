@@ -3,7 +3,7 @@ import { assertBalancedEntry, mirrorJournalLines, numberField, requireMoneyField
 import { DomainRuleError } from '../../../shared/errors.ts'
 import { commitResponse, writtenRecordResponse } from '../record-response.ts'
 import { defineTool } from '../tool.ts'
-import { dateInput, recordIdInput, tenantIdInput, textInput } from './input-fields.ts'
+import { dateInput, idInput, tenantIdInput, textInput } from '../tool-inputs.ts'
 import { stageJournalLines, type LineToPost } from './journal-lines.ts'
 import { listAll } from './list-all.ts'
 
@@ -17,7 +17,7 @@ export const reverseJournalEntry = defineTool({
     'The reversal is dated today (UTC) unless you give a date, which may not be before the original’s date.',
   input: z.strictObject({
     tenant_id: tenantIdInput,
-    journal_entry_id: recordIdInput('Id of the journal entry to reverse.'),
+    journal_entry_id: idInput('Id of the journal entry to reverse.'),
     date: dateInput('Accounting date of the reversal, YYYY-MM-DD; defaults to today (UTC).').optional(),
     memo: textInput('Memo of the reversal; defaults to "Reversal: <original memo>".', 2000).optional(),
   }),

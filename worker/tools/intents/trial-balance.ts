@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { requireMoneyField, requireTextField, textField, trialBalance as computeTrialBalance } from '../../../shared/domain/index.ts'
 import { moneyToNumber } from '../../../shared/money.ts'
 import { defineTool } from '../tool.ts'
-import { dateInput, tenantIdInput } from './input-fields.ts'
+import { dateInput, tenantIdInput } from '../tool-inputs.ts'
 import { listAll } from './list-all.ts'
 
 export const trialBalance = defineTool({
