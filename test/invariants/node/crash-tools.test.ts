@@ -19,7 +19,7 @@ import { FaultyObjectStore, SimulatedCrash } from '../../../shared/object-store/
 import type { ObjectStore } from '../../../shared/object-store/object-store.ts'
 import { TOOLS } from '../../../worker/tools/catalogue.ts'
 import { invokeTool } from '../../../worker/tools/invoke-tool.ts'
-import type { Caller } from '../../../worker/tools/tool.ts'
+import type { Caller } from '../../../worker/auth/caller.ts'
 import { makeRepos, type Repos } from '../../action/support/repos.ts'
 import { startMiniflareR2, type MiniflareR2 } from '../../support/miniflare-r2.ts'
 import { auditCommits, treeFiles } from '../support/git-audit.ts'
