@@ -6,7 +6,7 @@ import { coerceFields } from './coerce.ts'
 import { editRuleFor } from './edit-rules.ts'
 import { genericToolName, type EntityNames } from './entity-names.ts'
 import { expectedVersionInput, idInput, tenantIdInput } from '../tool-inputs.ts'
-import { patchFieldsInput } from './field-inputs.ts'
+import { patchFieldsInput } from './record-field-inputs.ts'
 
 export function editTool(schema: Schema, spec: EntitySpec, names: EntityNames): ToolDefinition {
   const computed = spec.fields.filter((field) => field.computed === true).map((field) => field.name)

@@ -5,7 +5,7 @@ import { recordResponse } from '../record-response.ts'
 import { coerceFields } from './coerce.ts'
 import { genericToolName, type EntityNames } from './entity-names.ts'
 import { tenantIdInput } from '../tool-inputs.ts'
-import { filterSpec, whereFieldsInput } from './field-inputs.ts'
+import { filterSpec, whereFieldsInput } from './record-field-inputs.ts'
 
 export const LIST_MAX_LIMIT = 200
 

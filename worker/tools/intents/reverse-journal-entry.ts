@@ -5,7 +5,7 @@ import { commitResponse, writtenRecordResponse } from '../record-response.ts'
 import { defineTool } from '../tool.ts'
 import { dateInput, idInput, tenantIdInput, textInput } from '../tool-inputs.ts'
 import { stageJournalLines, type LineToPost } from './journal-lines.ts'
-import { listAll } from './list-all.ts'
+import { listAllRecords } from './list-all-records.ts'
 
 export const reverseJournalEntry = defineTool({
   name: 'reverse_journal_entry',
@@ -38,7 +38,7 @@ export const reverseJournalEntry = defineTool({
           throw new DomainRuleError('invalid_date', `A reversal cannot be dated ${date}, before ${subject} (${originalDate}).`, { date, original_date: originalDate })
         }
         // Lines are written with their entry and never change, so once the entry is visible all of them are.
-        const originalLines = (await listAll(store, 'JournalLine', { journal_entry_id: id }))
+        const originalLines = (await listAllRecords(store, 'JournalLine', { journal_entry_id: id }))
           .map((stored) => stored.record)
           .sort((a, b) => (numberField(a, 'position') ?? 0) - (numberField(b, 'position') ?? 0))
         const lines = mirrorJournalLines(

@@ -3,7 +3,7 @@ import { ledgerTrialBalance, type LedgerTrialBalance } from '../../../shared/dom
 import { moneyToNumber } from '../../../shared/money.ts'
 import { defineTool } from '../tool.ts'
 import { dateInput, tenantIdInput } from '../tool-inputs.ts'
-import { listAll } from './list-all.ts'
+import { listAllRecords } from './list-all-records.ts'
 
 export const trialBalance = defineTool({
   name: 'trial_balance',
@@ -20,7 +20,7 @@ export const trialBalance = defineTool({
   async handler(input, { store }) {
     const asOf = input.as_of ?? new Date().toISOString().slice(0, 10)
     // Whole-ledger pages from list metadata: three paged lists, never a GET per line.
-    const ledger = await Promise.all([listAll(store, 'JournalEntry'), listAll(store, 'JournalLine'), listAll(store, 'Account')])
+    const ledger = await Promise.all([listAllRecords(store, 'JournalEntry'), listAllRecords(store, 'JournalLine'), listAllRecords(store, 'Account')])
     return trialBalanceAnswer(ledgerTrialBalance(ledger.flat().map((stored) => stored.record), asOf))
   },
 })
