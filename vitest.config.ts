@@ -1,14 +1,17 @@
 import { cloudflareTest } from '@cloudflare/vitest-plugin'
-import { defineConfig } from 'vitest/config'
+import { configDefaults, defineConfig } from 'vitest/config'
 
-// Two runtimes, one `npm test`: Node for shared/ and action/, workerd for the Worker.
+// Two runtimes, one `npm test`: Node for shared/ and action/, workerd for the Worker. A test runs in
+// workerd when it lives in one of these folders, in Node otherwise; the bench has its own config.
+const WORKERD_TESTS = ['test/worker/**/*.test.ts', 'test/invariants/workerd/**/*.test.ts']
 export default defineConfig({
   test: {
     projects: [
       {
         test: {
           name: 'node',
-          include: ['test/unit/**/*.test.ts', 'test/action/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/invariants/node/**/*.test.ts', 'test/simulation/**/*.test.ts'],
+          include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, ...WORKERD_TESTS, 'test/bench/workerd/**'],
           environment: 'node',
           testTimeout: 60_000,
         },
@@ -24,7 +27,7 @@ export default defineConfig({
         ],
         test: {
           name: 'workerd',
-          include: ['test/worker/**/*.test.ts', 'test/invariants/workerd/**/*.test.ts'],
+          include: WORKERD_TESTS,
           testTimeout: 60_000,
         },
       },

@@ -14,14 +14,15 @@ import {
   type PutObjectCommandInput,
 } from '@aws-sdk/client-s3'
 import { ThrottledError } from '../shared/errors.ts'
-import type {
-  ListedObject,
-  ListOptions,
-  ListPage,
-  ObjectMetadata,
-  ObjectStore,
-  PutOptions,
-  StoredObject,
+import {
+  listPageSize,
+  type ListedObject,
+  type ListOptions,
+  type ListPage,
+  type ObjectMetadata,
+  type ObjectStore,
+  type PutOptions,
+  type StoredObject,
 } from '../shared/object-store/object-store.ts'
 import { retry, type RetryOptions } from '../shared/retry.ts'
 
@@ -204,12 +205,7 @@ export class S3ObjectStore implements ObjectStore {
   /** One page. `metadata` is always `{}`: S3 listings do not include user metadata. */
   async list(options: ListOptions): Promise<ListPage> {
     const input: ListObjectsV2CommandInput = { Bucket: this.bucket, Prefix: options.prefix }
-    if (options.limit !== undefined) {
-      if (!Number.isInteger(options.limit) || options.limit < 1) {
-        throw new RangeError(`list: limit must be a positive integer, got ${options.limit}`)
-      }
-      input.MaxKeys = Math.min(options.limit, MAX_KEYS_PER_CALL)
-    }
+    if (options.limit !== undefined) input.MaxKeys = listPageSize(options.limit)
     if (options.cursor !== undefined) input.ContinuationToken = options.cursor
     if (options.startAfter !== undefined) input.StartAfter = options.startAfter
     const out = await this.#call('ListObjectsV2', options.prefix, () => this.#client.send(new ListObjectsV2Command(input)))

@@ -61640,7 +61640,7 @@ const coreLogger = {
 
 /***/ }),
 
-/***/ 8010:
+/***/ 4472:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -62164,12 +62164,316 @@ function money_sumMoney(amounts) {
     return total;
 }
 
+;// CONCATENATED MODULE: ./node_modules/.cache/accelerando-action/shared/patterns.js
+/**
+ * Text patterns that bucket keys, `.agi` values and tool inputs all check against, written once so the
+ * layers cannot drift apart. `*_SOURCE` is the unanchored text, for building larger patterns (keys).
+ */
+/**
+ * A lowercase canonical UUID of a real RFC 9562 version (1-8) and the RFC variant. The store creates
+ * UUIDv7s (`newId`); older data may carry any version, so all are accepted, but the nil UUID and other
+ * hex that merely has the shape are not ids the store could hold.
+ */
+const UUID_SOURCE = '[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}';
+const UUID_PATTERN = new RegExp(`^${UUID_SOURCE}$`);
+/** The version the store creates: its first 48 bits are the creation time. */
+const patterns_UUID_V7_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const TENANT_SOURCE = '[a-z0-9][a-z0-9-]{0,62}';
+const TENANT_PATTERN = new RegExp(`^${TENANT_SOURCE}$`);
+/** `YYYY-MM-DD`, year, month and day captured; whether the day exists is checked apart. */
+const DATE_PATTERN = /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/;
+/** `YYYY-MM-DDTHH:MM:SS[.sss]Z`: date, hours, minutes and seconds captured. */
+const UTC_DATETIME_PATTERN = /^([0-9]{4}-[0-9]{2}-[0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.[0-9]{3})?Z$/;
+
+;// CONCATENATED MODULE: ./node_modules/.cache/accelerando-action/shared/keys.js
+
+
+const DATA_PREFIX = 'data/';
+const PENDING_PREFIX = 'commits/';
+const SYNCED_PREFIX = 'synced/';
+const INTENTS_PREFIX = 'intents/';
+const QUARANTINE_PREFIX = 'quarantine/';
+const IDEMPOTENCY_PREFIX = 'idempotency/';
+const UNIQUE_PREFIX = 'unique/';
+/** What the `.agi` grammar allows as an entity name; the schema decides which ones exist. */
+const keys_ENTITY_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+const ISO_UTC_MILLIS_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+/** Largest epoch millisecond an entry key can carry (the year 2286). */
+const MAX_ENTRY_MS = 9_999_999_999_999;
+const ENTRY_MS_DIGITS = 13;
+const RECORD_KEY_PATTERN = new RegExp(`^data/(${TENANT_SOURCE})/([A-Za-z][A-Za-z0-9_]{0,63})/(${UUID_SOURCE})\\.agi$`);
+const PENDING_KEY_PATTERN = new RegExp(`^commits/(${TENANT_SOURCE})/(\\d{13})-(${UUID_SOURCE})\\.json$`);
+const SYNCED_KEY_PATTERN = new RegExp(`^synced/(${TENANT_SOURCE})/(\\d{13})-(${UUID_SOURCE})\\.json$`);
+const INTENT_KEY_PATTERN = new RegExp(`^intents/(${TENANT_SOURCE})/(${UUID_SOURCE})\\.json$`);
+/** Intents written before they were kept per tenant; only the recovery pass still meets them. */
+const LEGACY_INTENT_KEY_PATTERN = new RegExp(`^intents/(${UUID_SOURCE})\\.json$`);
+const IDEMPOTENCY_KEY_PATTERN = new RegExp(`^idempotency/(${TENANT_SOURCE})/([0-9a-f]{64})\\.json$`);
+/** Header values are visible ASCII; inner spaces allowed, none at the ends. */
+const IDEMPOTENCY_VALUE_PATTERN = /^[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?$/;
+const MAX_KEY_BYTES = 1024;
+// ---------------------------------------------------------------- segments
+function isTenant(value) {
+    return typeof value === 'string' && TENANT_PATTERN.test(value);
+}
+/** A lowercase canonical UUID of any real version: every id and oid, in keys and in tool inputs alike. */
+function keys_isUuid(value) {
+    return typeof value === 'string' && UUID_PATTERN.test(value);
+}
+function isUuidV7(value) {
+    return typeof value === 'string' && UUID_V7_PATTERN.test(value);
+}
+function assertTenant(tenant) {
+    if (!isTenant(tenant)) {
+        throw invalid('tenant', tenant, 'a tenant is 1-63 characters of a-z, 0-9 and "-", not starting with "-"');
+    }
+    return tenant;
+}
+function assertId(id, field = 'id') {
+    if (!keys_isUuid(id))
+        throw invalid(field, id, 'expected a lowercase UUID such as 0193f6c2-8e1a-7c3d-9b2e-41f0a6d2c001');
+    return id;
+}
+function assertEntity(schema, entity) {
+    if (typeof entity !== 'string' || !keys_ENTITY_NAME_PATTERN.test(entity)) {
+        throw invalid('entity', entity, 'an entity name is a letter followed by up to 63 letters, digits or "_"');
+    }
+    if (!schema.entities.has(entity))
+        throw invalid('entity', entity, 'no such entity in the schema');
+    return entity;
+}
+// ---------------------------------------------------------------- records
+function tenantDataPrefix(tenant) {
+    return `${DATA_PREFIX}${assertTenant(tenant)}/`;
+}
+function keys_entityPrefix(schema, tenant, entity) {
+    return `${tenantDataPrefix(tenant)}${assertEntity(schema, entity)}/`;
+}
+function keys_recordKey(schema, tenant, entity, id) {
+    return `${keys_entityPrefix(schema, tenant, entity)}${assertId(id)}.agi`;
+}
+function keys_parseRecordKey(schema, key) {
+    const parts = parseRecordKeyWithoutSchema(key);
+    assertEntity(schema, parts.entity);
+    return parts;
+}
+/**
+ * The key's shape only, for code that must not depend on today's schema (a commit entry naming
+ * an entity that was later removed must still sync).
+ */
+function parseRecordKeyWithoutSchema(key) {
+    const match = typeof key === 'string' ? RECORD_KEY_PATTERN.exec(key) : null;
+    if (match === null)
+        throw invalid('key', key, 'expected data/<tenant>/<Entity>/<uuid>.agi');
+    return { tenant: match[1], entity: match[2], id: match[3] };
+}
+// ---------------------------------------------------------------- commit entries
+function pendingEntriesPrefix(tenant) {
+    return tenant === undefined ? PENDING_PREFIX : `${PENDING_PREFIX}${assertTenant(tenant)}/`;
+}
+function syncedEntriesPrefix(tenant) {
+    return tenant === undefined ? SYNCED_PREFIX : `${SYNCED_PREFIX}${assertTenant(tenant)}/`;
+}
+function keys_pendingEntryKey(tenant, ts, oid) {
+    return `${pendingEntriesPrefix(tenant)}${entryName(ts, oid)}`;
+}
+function syncedEntryKey(tenant, ts, oid) {
+    return `${syncedEntriesPrefix(tenant)}${entryName(ts, oid)}`;
+}
+function parsePendingEntryKey(key) {
+    return parseEntryKey(key, PENDING_KEY_PATTERN, 'commits');
+}
+function parseSyncedEntryKey(key) {
+    return parseEntryKey(key, SYNCED_KEY_PATTERN, 'synced');
+}
+/** Where a pending entry goes once it is in git. */
+function syncedKeyForPending(pendingKey) {
+    const { tenant, ms, oid } = parsePendingEntryKey(pendingKey);
+    return syncedEntryKey(tenant, new Date(ms), oid);
+}
+function entryName(ts, oid) {
+    const ms = entryMillis(ts);
+    const inverted = String(MAX_ENTRY_MS - ms).padStart(ENTRY_MS_DIGITS, '0');
+    return `${inverted}-${assertId(oid, 'oid')}.json`;
+}
+function entryMillis(ts) {
+    const ms = ts instanceof Date ? ts.getTime() : typeof ts === 'string' ? isoUtcMillis(ts) : undefined;
+    if (ms === undefined || !Number.isInteger(ms) || ms < 0 || ms > MAX_ENTRY_MS) {
+        throw invalid('ts', ts instanceof Date ? String(ts) : ts, 'expected an ISO-8601 UTC time with milliseconds between 1970 and 2286');
+    }
+    return ms;
+}
+function parseEntryKey(key, pattern, folder) {
+    const match = typeof key === 'string' ? pattern.exec(key) : null;
+    if (match === null)
+        throw invalid('key', key, `expected ${folder}/<tenant>/<13 digits>-<uuid>.json`);
+    return { tenant: match[1], ms: MAX_ENTRY_MS - Number(match[2]), oid: match[3] };
+}
+/**
+ * Epoch milliseconds of `YYYY-MM-DDTHH:MM:SS.sssZ`, or undefined for any other spelling and for
+ * dates that do not exist (February 30th). One spelling per instant keeps entries comparable as text.
+ */
+function isoUtcMillis(text) {
+    if (typeof text !== 'string' || !ISO_UTC_MILLIS_PATTERN.test(text))
+        return undefined;
+    const ms = Date.parse(text);
+    if (!Number.isFinite(ms) || new Date(ms).toISOString() !== text)
+        return undefined;
+    return ms;
+}
+// ---------------------------------------------------------------- intents
+function keys_intentsPrefix(tenant) {
+    return `${INTENTS_PREFIX}${assertTenant(tenant)}/`;
+}
+function keys_intentKey(tenant, oid) {
+    return `${keys_intentsPrefix(tenant)}${assertId(oid, 'oid')}.json`;
+}
+/** The intent key's parts; `tenant` is undefined for a legacy key (`intents/<oid>.json`). */
+function keys_parseIntentKey(key) {
+    const match = typeof key === 'string' ? INTENT_KEY_PATTERN.exec(key) : null;
+    if (match !== null)
+        return { tenant: match[1], oid: match[2] };
+    const legacy = typeof key === 'string' ? LEGACY_INTENT_KEY_PATTERN.exec(key) : null;
+    if (legacy === null)
+        throw invalid('key', key, 'expected intents/<tenant>/<uuid>.json');
+    return { oid: legacy[1] };
+}
+// ---------------------------------------------------------------- quarantine
+/**
+ * Prefixes whose objects may be moved aside. Corrupt objects may sit under malformed keys, so only
+ * the prefix and basic hygiene are checked, not the full shape.
+ */
+const QUARANTINABLE_PREFIXES = [DATA_PREFIX, PENDING_PREFIX, SYNCED_PREFIX, INTENTS_PREFIX, IDEMPOTENCY_PREFIX];
+function quarantineKey(originalKey) {
+    assertQuarantinable(originalKey);
+    const key = `${QUARANTINE_PREFIX}${originalKey}`;
+    if (new TextEncoder().encode(key).byteLength > MAX_KEY_BYTES) {
+        throw invalid('key', originalKey, `too long to quarantine (keys are at most ${MAX_KEY_BYTES} bytes)`);
+    }
+    return key;
+}
+/** The key the object had before it was quarantined. */
+function parseQuarantineKey(key) {
+    if (typeof key !== 'string' || !key.startsWith(QUARANTINE_PREFIX)) {
+        throw invalid('key', key, `expected ${QUARANTINE_PREFIX}<original key>`);
+    }
+    const original = key.slice(QUARANTINE_PREFIX.length);
+    assertQuarantinable(original);
+    return original;
+}
+function assertQuarantinable(originalKey) {
+    const fail = (why) => invalid('key', originalKey, why);
+    if (typeof originalKey !== 'string')
+        throw fail('must be a string');
+    if (!QUARANTINABLE_PREFIXES.some((prefix) => originalKey.startsWith(prefix))) {
+        throw fail(`only keys under ${QUARANTINABLE_PREFIXES.join(', ')} can be quarantined`);
+    }
+    // Control characters and lone surrogates have no business in a key; empty, "." and ".." segments
+    // would let a quarantined key be read as a path somewhere else.
+    if (/[\p{Cc}\p{Cs}\\]/u.test(originalKey))
+        throw fail('contains control characters, backslashes or broken unicode');
+    if (originalKey.split('/').some((segment) => segment === '' || segment === '.' || segment === '..')) {
+        throw fail('contains an empty, "." or ".." segment');
+    }
+}
+// ---------------------------------------------------------------- idempotency
+/** The value is hashed, so whatever a client sends cannot shape the key. */
+async function idempotencyRecordKey(tenant, idempotencyKey) {
+    const prefix = `${IDEMPOTENCY_PREFIX}${assertTenant(tenant)}/`;
+    if (typeof idempotencyKey !== 'string' || !IDEMPOTENCY_VALUE_PATTERN.test(idempotencyKey)) {
+        throw invalid('idempotency_key', idempotencyKey, 'expected 1-255 visible ASCII characters');
+    }
+    const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(idempotencyKey));
+    return `${prefix}${toHex(new Uint8Array(digest))}.json`;
+}
+function parseIdempotencyRecordKey(key) {
+    const match = typeof key === 'string' ? IDEMPOTENCY_KEY_PATTERN.exec(key) : null;
+    if (match === null)
+        throw invalid('key', key, 'expected idempotency/<tenant>/<sha256 hex>.json');
+    return { tenant: match[1], hash: match[2] };
+}
+// ---------------------------------------------------------------- unique values
+/** The guard object of one value of a UNIQUE field. The value is hex-encoded, so no value can shape the key. */
+function keys_uniqueKey(schema, tenant, entity, field, value) {
+    assertEntity(schema, entity);
+    if (!/^[a-z][a-z0-9_]{0,63}$/.test(field))
+        throw invalid('field', field, 'a field name is lowercase letters, digits and "_"');
+    const hex = toHex(new TextEncoder().encode(value));
+    if (hex.length === 0 || hex.length > 512)
+        throw invalid('value', value, 'a unique value is 1 to 256 bytes');
+    return `${UNIQUE_PREFIX}${assertTenant(tenant)}/${entity}/${field}/${hex}.json`;
+}
+// ---------------------------------------------------------------- ids
+/** Counter state that keeps ids created in the same millisecond in creation order. */
+let lastMs = (/* unused pure expression or super */ null && (-1));
+let lastCounter = 0;
+/** How far behind the last id's time a clock may step and still continue that sequence. */
+const CLOCK_STEP_BACK_TOLERANCE_MS = 1000;
+const MAX_UUID_MS = (/* unused pure expression or super */ null && (2 ** 48 - 1));
+/**
+ * A UUIDv7 (RFC 9562): 48-bit Unix milliseconds, version 7, a 12-bit counter in `rand_a`, the
+ * variant, then 62 random bits. Within one isolate, ids of the same millisecond increase: the
+ * counter starts at a random value below 2048 and steps by one; if it runs out, the timestamp
+ * moves one millisecond ahead. So key order is creation order.
+ */
+function keys_newId(now = new Date()) {
+    let ms = now.getTime();
+    if (!Number.isInteger(ms) || ms < 0 || ms > MAX_UUID_MS)
+        throw new RangeError(`newId: time out of range: ${String(now)}`);
+    let counter;
+    if (ms <= lastMs && lastMs - ms <= CLOCK_STEP_BACK_TOLERANCE_MS) {
+        ms = lastMs;
+        counter = lastCounter + 1;
+        if (counter > 0xfff) {
+            ms += 1;
+            counter = randomCounterStart();
+        }
+    }
+    else {
+        counter = randomCounterStart();
+    }
+    lastMs = ms;
+    lastCounter = counter;
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    const high = Math.floor(ms / 2 ** 32);
+    const low = ms >>> 0;
+    bytes[0] = high >>> 8;
+    bytes[1] = high & 0xff;
+    bytes[2] = low >>> 24;
+    bytes[3] = (low >>> 16) & 0xff;
+    bytes[4] = (low >>> 8) & 0xff;
+    bytes[5] = low & 0xff;
+    bytes[6] = 0x70 | (counter >>> 8);
+    bytes[7] = counter & 0xff;
+    bytes[8] = 0x80 | (bytes[8] & 0x3f);
+    const hex = toHex(bytes);
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+/** The creation time carried by a UUIDv7, in epoch milliseconds. */
+function uuidV7Millis(id) {
+    if (!isUuidV7(id))
+        throw invalid('id', id, 'expected a lowercase UUIDv7');
+    return Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
+}
+function randomCounterStart() {
+    return crypto.getRandomValues(new Uint16Array(1))[0] & 0x7ff;
+}
+// ---------------------------------------------------------------- helpers
+function toHex(bytes) {
+    let hex = '';
+    for (const byte of bytes)
+        hex += byte.toString(16).padStart(2, '0');
+    return hex;
+}
+function invalid(field, value, why) {
+    const shown = typeof value === 'string' ? JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value) : `(${typeof value})`;
+    return new errors/* ValidationError */.yI(`invalid ${field} ${shown}: ${why}`, [{ path: [field], message: why }]);
+}
+
 ;// CONCATENATED MODULE: ./node_modules/.cache/accelerando-action/shared/agi/validate.js
 
 
-const DATE = /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/;
-const DATETIME = /^([0-9]{4}-[0-9]{2}-[0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.[0-9]{3})?Z$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+
 /** Fields that TIMESTAMPS declares; the store sets them, input never does. */
 const TIMESTAMP_FIELDS = (/* unused pure expression or super */ null && (['created_at', 'updated_at']));
 function daysInMonth(year, month) {
@@ -62179,7 +62483,7 @@ function daysInMonth(year, month) {
 }
 /** `YYYY-MM-DD` naming a real day of the proleptic Gregorian calendar. */
 function isCalendarDate(value) {
-    const match = DATE.exec(value);
+    const match = DATE_PATTERN.exec(value);
     if (match === null)
         return false;
     const year = Number(match[1]);
@@ -62189,17 +62493,10 @@ function isCalendarDate(value) {
 }
 /** `YYYY-MM-DDTHH:MM:SS` with optional milliseconds and a mandatory `Z`: one spelling per instant. */
 function isUtcDatetime(value) {
-    const match = DATETIME.exec(value);
+    const match = UTC_DATETIME_PATTERN.exec(value);
     if (match === null)
         return false;
     return isCalendarDate(match[1] ?? '') && Number(match[2]) <= 23 && Number(match[3]) <= 59 && Number(match[4]) <= 59;
-}
-/**
- * Any lowercase `8-4-4-4-12` hex string, the nil UUID included: what an `id` field may hold. Bucket keys are
- * stricter (`isUuid` in keys.ts requires a real version and variant).
- */
-function isUuidShaped(value) {
-    return UUID.test(value);
 }
 function issue(path, message) {
     return { ok: false, issues: [{ path, message }] };
@@ -62288,7 +62585,7 @@ function coerceValue(field, value) {
                 return issue(path, notInListMessage(field.oneOf));
             return { ok: true, value };
         case 'id':
-            return typeof value === 'string' && isUuidShaped(value) ? { ok: true, value } : issue(path, 'expected a lowercase UUID');
+            return isUuid(value) ? { ok: true, value } : issue(path, 'expected a lowercase UUID');
         case 'date':
             return typeof value === 'string' && isCalendarDate(value) ? { ok: true, value } : issue(path, 'expected a date YYYY-MM-DD');
         case 'datetime':
@@ -63029,9 +63326,10 @@ async function resolveContext(context) {
  * The trailers that tie a git commit to the entries it carries. They are how a run knows what is
  * already on the branch, so reading them must not be fooled by the text an agent wrote.
  */
+
 const ENTRY_TRAILER = 'Accelerando-Entry';
 const TENANT_TRAILER = 'Accelerando-Tenant';
-const ENTRY_LINE = new RegExp(`^${ENTRY_TRAILER}: ([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$`);
+const ENTRY_LINE = new RegExp(`^${ENTRY_TRAILER}: (${UUID_SOURCE})$`);
 /**
  * `message`, a blank line, then one `Accelerando-Entry` line per oid and one `Accelerando-Tenant`
  * line per tenant. The trailers always form the last paragraph, so trailer-like lines inside an
@@ -63118,295 +63416,6 @@ function batchSubject(entries) {
 }
 function firstLine(message) {
     return message.split('\n', 1)[0] ?? '';
-}
-
-;// CONCATENATED MODULE: ./node_modules/.cache/accelerando-action/shared/keys.js
-
-const DATA_PREFIX = 'data/';
-const PENDING_PREFIX = 'commits/';
-const SYNCED_PREFIX = 'synced/';
-const INTENTS_PREFIX = 'intents/';
-const QUARANTINE_PREFIX = 'quarantine/';
-const IDEMPOTENCY_PREFIX = 'idempotency/';
-const UNIQUE_PREFIX = 'unique/';
-const TENANT_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
-/** What the `.agi` grammar allows as an entity name; the schema decides which ones exist. */
-const keys_ENTITY_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
-/** Lowercase canonical form, any RFC 9562 version (existing data may predate v7), RFC variant. */
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-const UUID_V7_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-const ISO_UTC_MILLIS_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-/** Largest epoch millisecond an entry key can carry (the year 2286). */
-const MAX_ENTRY_MS = 9_999_999_999_999;
-const ENTRY_MS_DIGITS = 13;
-const UUID_SOURCE = '[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}';
-const TENANT_SOURCE = '[a-z0-9][a-z0-9-]{0,62}';
-const RECORD_KEY_PATTERN = new RegExp(`^data/(${TENANT_SOURCE})/([A-Za-z][A-Za-z0-9_]{0,63})/(${UUID_SOURCE})\\.agi$`);
-const PENDING_KEY_PATTERN = new RegExp(`^commits/(${TENANT_SOURCE})/(\\d{13})-(${UUID_SOURCE})\\.json$`);
-const SYNCED_KEY_PATTERN = new RegExp(`^synced/(${TENANT_SOURCE})/(\\d{13})-(${UUID_SOURCE})\\.json$`);
-const INTENT_KEY_PATTERN = new RegExp(`^intents/(${TENANT_SOURCE})/(${UUID_SOURCE})\\.json$`);
-/** Intents written before they were kept per tenant; only the recovery pass still meets them. */
-const LEGACY_INTENT_KEY_PATTERN = new RegExp(`^intents/(${UUID_SOURCE})\\.json$`);
-const IDEMPOTENCY_KEY_PATTERN = new RegExp(`^idempotency/(${TENANT_SOURCE})/([0-9a-f]{64})\\.json$`);
-/** Header values are visible ASCII; inner spaces allowed, none at the ends. */
-const IDEMPOTENCY_VALUE_PATTERN = /^[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?$/;
-const MAX_KEY_BYTES = 1024;
-// ---------------------------------------------------------------- segments
-function isTenant(value) {
-    return typeof value === 'string' && TENANT_PATTERN.test(value);
-}
-/** Any lowercase canonical UUID. */
-function isUuid(value) {
-    return typeof value === 'string' && UUID_PATTERN.test(value);
-}
-function isUuidV7(value) {
-    return typeof value === 'string' && UUID_V7_PATTERN.test(value);
-}
-function assertTenant(tenant) {
-    if (!isTenant(tenant)) {
-        throw invalid('tenant', tenant, 'a tenant is 1-63 characters of a-z, 0-9 and "-", not starting with "-"');
-    }
-    return tenant;
-}
-function assertId(id, field = 'id') {
-    if (!isUuid(id))
-        throw invalid(field, id, 'expected a lowercase UUID such as 0193f6c2-8e1a-7c3d-9b2e-41f0a6d2c001');
-    return id;
-}
-function assertEntity(schema, entity) {
-    if (typeof entity !== 'string' || !keys_ENTITY_NAME_PATTERN.test(entity)) {
-        throw invalid('entity', entity, 'an entity name is a letter followed by up to 63 letters, digits or "_"');
-    }
-    if (!schema.entities.has(entity))
-        throw invalid('entity', entity, 'no such entity in the schema');
-    return entity;
-}
-// ---------------------------------------------------------------- records
-function tenantDataPrefix(tenant) {
-    return `${DATA_PREFIX}${assertTenant(tenant)}/`;
-}
-function keys_entityPrefix(schema, tenant, entity) {
-    return `${tenantDataPrefix(tenant)}${assertEntity(schema, entity)}/`;
-}
-function keys_recordKey(schema, tenant, entity, id) {
-    return `${keys_entityPrefix(schema, tenant, entity)}${assertId(id)}.agi`;
-}
-function keys_parseRecordKey(schema, key) {
-    const parts = parseRecordKeyWithoutSchema(key);
-    assertEntity(schema, parts.entity);
-    return parts;
-}
-/**
- * The key's shape only, for code that must not depend on today's schema (a commit entry naming
- * an entity that was later removed must still sync).
- */
-function parseRecordKeyWithoutSchema(key) {
-    const match = typeof key === 'string' ? RECORD_KEY_PATTERN.exec(key) : null;
-    if (match === null)
-        throw invalid('key', key, 'expected data/<tenant>/<Entity>/<uuid>.agi');
-    return { tenant: match[1], entity: match[2], id: match[3] };
-}
-// ---------------------------------------------------------------- commit entries
-function pendingEntriesPrefix(tenant) {
-    return tenant === undefined ? PENDING_PREFIX : `${PENDING_PREFIX}${assertTenant(tenant)}/`;
-}
-function syncedEntriesPrefix(tenant) {
-    return tenant === undefined ? SYNCED_PREFIX : `${SYNCED_PREFIX}${assertTenant(tenant)}/`;
-}
-function keys_pendingEntryKey(tenant, ts, oid) {
-    return `${pendingEntriesPrefix(tenant)}${entryName(ts, oid)}`;
-}
-function syncedEntryKey(tenant, ts, oid) {
-    return `${syncedEntriesPrefix(tenant)}${entryName(ts, oid)}`;
-}
-function parsePendingEntryKey(key) {
-    return parseEntryKey(key, PENDING_KEY_PATTERN, 'commits');
-}
-function parseSyncedEntryKey(key) {
-    return parseEntryKey(key, SYNCED_KEY_PATTERN, 'synced');
-}
-/** Where a pending entry goes once it is in git. */
-function syncedKeyForPending(pendingKey) {
-    const { tenant, ms, oid } = parsePendingEntryKey(pendingKey);
-    return syncedEntryKey(tenant, new Date(ms), oid);
-}
-function entryName(ts, oid) {
-    const ms = entryMillis(ts);
-    const inverted = String(MAX_ENTRY_MS - ms).padStart(ENTRY_MS_DIGITS, '0');
-    return `${inverted}-${assertId(oid, 'oid')}.json`;
-}
-function entryMillis(ts) {
-    const ms = ts instanceof Date ? ts.getTime() : typeof ts === 'string' ? isoUtcMillis(ts) : undefined;
-    if (ms === undefined || !Number.isInteger(ms) || ms < 0 || ms > MAX_ENTRY_MS) {
-        throw invalid('ts', ts instanceof Date ? String(ts) : ts, 'expected an ISO-8601 UTC time with milliseconds between 1970 and 2286');
-    }
-    return ms;
-}
-function parseEntryKey(key, pattern, folder) {
-    const match = typeof key === 'string' ? pattern.exec(key) : null;
-    if (match === null)
-        throw invalid('key', key, `expected ${folder}/<tenant>/<13 digits>-<uuid>.json`);
-    return { tenant: match[1], ms: MAX_ENTRY_MS - Number(match[2]), oid: match[3] };
-}
-/**
- * Epoch milliseconds of `YYYY-MM-DDTHH:MM:SS.sssZ`, or undefined for any other spelling and for
- * dates that do not exist (February 30th). One spelling per instant keeps entries comparable as text.
- */
-function isoUtcMillis(text) {
-    if (typeof text !== 'string' || !ISO_UTC_MILLIS_PATTERN.test(text))
-        return undefined;
-    const ms = Date.parse(text);
-    if (!Number.isFinite(ms) || new Date(ms).toISOString() !== text)
-        return undefined;
-    return ms;
-}
-// ---------------------------------------------------------------- intents
-function keys_intentsPrefix(tenant) {
-    return `${INTENTS_PREFIX}${assertTenant(tenant)}/`;
-}
-function keys_intentKey(tenant, oid) {
-    return `${keys_intentsPrefix(tenant)}${assertId(oid, 'oid')}.json`;
-}
-/** The intent key's parts; `tenant` is undefined for a legacy key (`intents/<oid>.json`). */
-function keys_parseIntentKey(key) {
-    const match = typeof key === 'string' ? INTENT_KEY_PATTERN.exec(key) : null;
-    if (match !== null)
-        return { tenant: match[1], oid: match[2] };
-    const legacy = typeof key === 'string' ? LEGACY_INTENT_KEY_PATTERN.exec(key) : null;
-    if (legacy === null)
-        throw invalid('key', key, 'expected intents/<tenant>/<uuid>.json');
-    return { oid: legacy[1] };
-}
-// ---------------------------------------------------------------- quarantine
-/**
- * Prefixes whose objects may be moved aside. Corrupt objects may sit under malformed keys, so only
- * the prefix and basic hygiene are checked, not the full shape.
- */
-const QUARANTINABLE_PREFIXES = [DATA_PREFIX, PENDING_PREFIX, SYNCED_PREFIX, INTENTS_PREFIX, IDEMPOTENCY_PREFIX];
-function quarantineKey(originalKey) {
-    assertQuarantinable(originalKey);
-    const key = `${QUARANTINE_PREFIX}${originalKey}`;
-    if (new TextEncoder().encode(key).byteLength > MAX_KEY_BYTES) {
-        throw invalid('key', originalKey, `too long to quarantine (keys are at most ${MAX_KEY_BYTES} bytes)`);
-    }
-    return key;
-}
-/** The key the object had before it was quarantined. */
-function parseQuarantineKey(key) {
-    if (typeof key !== 'string' || !key.startsWith(QUARANTINE_PREFIX)) {
-        throw invalid('key', key, `expected ${QUARANTINE_PREFIX}<original key>`);
-    }
-    const original = key.slice(QUARANTINE_PREFIX.length);
-    assertQuarantinable(original);
-    return original;
-}
-function assertQuarantinable(originalKey) {
-    const fail = (why) => invalid('key', originalKey, why);
-    if (typeof originalKey !== 'string')
-        throw fail('must be a string');
-    if (!QUARANTINABLE_PREFIXES.some((prefix) => originalKey.startsWith(prefix))) {
-        throw fail(`only keys under ${QUARANTINABLE_PREFIXES.join(', ')} can be quarantined`);
-    }
-    // Control characters and lone surrogates have no business in a key; empty, "." and ".." segments
-    // would let a quarantined key be read as a path somewhere else.
-    if (/[\p{Cc}\p{Cs}\\]/u.test(originalKey))
-        throw fail('contains control characters, backslashes or broken unicode');
-    if (originalKey.split('/').some((segment) => segment === '' || segment === '.' || segment === '..')) {
-        throw fail('contains an empty, "." or ".." segment');
-    }
-}
-// ---------------------------------------------------------------- idempotency
-/** The value is hashed, so whatever a client sends cannot shape the key. */
-async function idempotencyRecordKey(tenant, idempotencyKey) {
-    const prefix = `${IDEMPOTENCY_PREFIX}${assertTenant(tenant)}/`;
-    if (typeof idempotencyKey !== 'string' || !IDEMPOTENCY_VALUE_PATTERN.test(idempotencyKey)) {
-        throw invalid('idempotency_key', idempotencyKey, 'expected 1-255 visible ASCII characters');
-    }
-    const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(idempotencyKey));
-    return `${prefix}${toHex(new Uint8Array(digest))}.json`;
-}
-function parseIdempotencyRecordKey(key) {
-    const match = typeof key === 'string' ? IDEMPOTENCY_KEY_PATTERN.exec(key) : null;
-    if (match === null)
-        throw invalid('key', key, 'expected idempotency/<tenant>/<sha256 hex>.json');
-    return { tenant: match[1], hash: match[2] };
-}
-// ---------------------------------------------------------------- unique values
-/** The guard object of one value of a UNIQUE field. The value is hex-encoded, so no value can shape the key. */
-function keys_uniqueKey(schema, tenant, entity, field, value) {
-    assertEntity(schema, entity);
-    if (!/^[a-z][a-z0-9_]{0,63}$/.test(field))
-        throw invalid('field', field, 'a field name is lowercase letters, digits and "_"');
-    const hex = toHex(new TextEncoder().encode(value));
-    if (hex.length === 0 || hex.length > 512)
-        throw invalid('value', value, 'a unique value is 1 to 256 bytes');
-    return `${UNIQUE_PREFIX}${assertTenant(tenant)}/${entity}/${field}/${hex}.json`;
-}
-// ---------------------------------------------------------------- ids
-/** Counter state that keeps ids created in the same millisecond in creation order. */
-let lastMs = (/* unused pure expression or super */ null && (-1));
-let lastCounter = 0;
-/** How far behind the last id's time a clock may step and still continue that sequence. */
-const CLOCK_STEP_BACK_TOLERANCE_MS = 1000;
-const MAX_UUID_MS = (/* unused pure expression or super */ null && (2 ** 48 - 1));
-/**
- * A UUIDv7 (RFC 9562): 48-bit Unix milliseconds, version 7, a 12-bit counter in `rand_a`, the
- * variant, then 62 random bits. Within one isolate, ids of the same millisecond increase: the
- * counter starts at a random value below 2048 and steps by one; if it runs out, the timestamp
- * moves one millisecond ahead. So key order is creation order.
- */
-function keys_newId(now = new Date()) {
-    let ms = now.getTime();
-    if (!Number.isInteger(ms) || ms < 0 || ms > MAX_UUID_MS)
-        throw new RangeError(`newId: time out of range: ${String(now)}`);
-    let counter;
-    if (ms <= lastMs && lastMs - ms <= CLOCK_STEP_BACK_TOLERANCE_MS) {
-        ms = lastMs;
-        counter = lastCounter + 1;
-        if (counter > 0xfff) {
-            ms += 1;
-            counter = randomCounterStart();
-        }
-    }
-    else {
-        counter = randomCounterStart();
-    }
-    lastMs = ms;
-    lastCounter = counter;
-    const bytes = crypto.getRandomValues(new Uint8Array(16));
-    const high = Math.floor(ms / 2 ** 32);
-    const low = ms >>> 0;
-    bytes[0] = high >>> 8;
-    bytes[1] = high & 0xff;
-    bytes[2] = low >>> 24;
-    bytes[3] = (low >>> 16) & 0xff;
-    bytes[4] = (low >>> 8) & 0xff;
-    bytes[5] = low & 0xff;
-    bytes[6] = 0x70 | (counter >>> 8);
-    bytes[7] = counter & 0xff;
-    bytes[8] = 0x80 | (bytes[8] & 0x3f);
-    const hex = toHex(bytes);
-    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-/** The creation time carried by a UUIDv7, in epoch milliseconds. */
-function uuidV7Millis(id) {
-    if (!isUuidV7(id))
-        throw invalid('id', id, 'expected a lowercase UUIDv7');
-    return Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
-}
-function randomCounterStart() {
-    return crypto.getRandomValues(new Uint16Array(1))[0] & 0x7ff;
-}
-// ---------------------------------------------------------------- helpers
-function toHex(bytes) {
-    let hex = '';
-    for (const byte of bytes)
-        hex += byte.toString(16).padStart(2, '0');
-    return hex;
-}
-function invalid(field, value, why) {
-    const shown = typeof value === 'string' ? JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value) : `(${typeof value})`;
-    return new errors/* ValidationError */.yI(`invalid ${field} ${shown}: ${why}`, [{ path: [field], message: why }]);
 }
 
 ;// CONCATENATED MODULE: ./node_modules/.cache/accelerando-action/shared/metadata-text.js
@@ -73650,7 +73659,7 @@ const deleteFileSchema = strictObject({
 const commitFileSchema = discriminatedUnion('op', [putFileSchema, deleteFileSchema]);
 const entryFields = {
     v: literal(1, 'unsupported entry version: this reader understands v 1'),
-    oid: schemas_string().refine(isUuid, 'expected a lowercase UUID'),
+    oid: schemas_string().refine(keys_isUuid, 'expected a lowercase UUID'),
     tenant: schemas_string().refine(isTenant, 'expected a tenant id (a-z, 0-9, "-"; at most 63 characters)'),
     message: schemas_string()
         .min(1)
@@ -74489,10 +74498,7 @@ function resolvePostingAccounts(chart, codes) {
 }
 
 ;// CONCATENATED MODULE: ./node_modules/.cache/accelerando-action/shared/domain/trial-balance.js
-/**
- * The trial balance: per account, the sum of debits and of credits posted to it. Because every
- * entry balances, the grand totals are equal; a difference means the books are broken.
- */
+
 
 function trialBalance(lines) {
     const byCode = new Map();
@@ -74508,33 +74514,62 @@ function trialBalance(lines) {
         .map(([code, sums]) => ({ code, debit: sums.debit, credit: sums.credit, balance: sums.debit - sums.credit }));
     return { rows, totals: { debit: sumMoney(rows.map((row) => row.debit)), credit: sumMoney(rows.map((row) => row.credit)) } };
 }
+/**
+ * The trial balance of one tenant's ledger records as of a day: the lines of journal entries dated on or
+ * before `asOf`, each account joined by its code. Records of other entities are ignored, so the records may
+ * come from a store's lists or straight from the `.agi` files in git, and both must add up the same.
+ */
+function ledgerTrialBalance(records, asOf) {
+    const counted = new Set();
+    const lines = [];
+    const accounts = new Map();
+    for (const record of records) {
+        if (record.entity === 'JournalEntry' && requireTextField(record, 'date') <= asOf)
+            counted.add(record.id);
+        else if (record.entity === 'JournalLine')
+            lines.push(record);
+        else if (record.entity === 'Account')
+            accounts.set(textField(record, 'code'), record);
+    }
+    const balance = trialBalance(lines
+        .filter((line) => counted.has(requireTextField(line, 'journal_entry_id')))
+        .map((line) => ({ accountCode: requireTextField(line, 'account_code'), debit: requireMoneyField(line, 'debit'), credit: requireMoneyField(line, 'credit') })));
+    return {
+        asOf,
+        accounts: balance.rows.map((row) => {
+            const account = accounts.get(row.code);
+            return { ...row, name: account === undefined ? null : (textField(account, 'name') ?? null), type: account === undefined ? null : (textField(account, 'type') ?? null) };
+        }),
+        totals: balance.totals,
+    };
+}
 
 ;// CONCATENATED MODULE: ./node_modules/.cache/accelerando-action/shared/domain/record-fields.js
-function moneyField(record, name) {
+function fieldOfKind(record, name, kind) {
     const value = record.fields[name];
-    return typeof value === 'bigint' ? value : undefined;
+    return typeof value === kind ? value : undefined;
+}
+function moneyField(record, name) {
+    return fieldOfKind(record, name, 'bigint');
 }
 function record_fields_textField(record, name) {
-    const value = record.fields[name];
-    return typeof value === 'string' ? value : undefined;
+    return fieldOfKind(record, name, 'string');
 }
 function numberField(record, name) {
-    const value = record.fields[name];
-    return typeof value === 'number' ? value : undefined;
+    return fieldOfKind(record, name, 'number');
 }
 function record_fields_boolField(record, name) {
-    const value = record.fields[name];
-    return typeof value === 'boolean' ? value : undefined;
+    return fieldOfKind(record, name, 'boolean');
 }
 /** A REQUIRED money field; its absence means the record is not what the schema promises. */
-function requireMoneyField(record, name) {
+function record_fields_requireMoneyField(record, name) {
     const value = moneyField(record, name);
     if (value === undefined)
         throw new Error(`${record.entity} ${record.id} has no amount in ${name}`);
     return value;
 }
 /** A REQUIRED string field (status, date, code, ...). */
-function requireTextField(record, name) {
+function record_fields_requireTextField(record, name) {
     const value = record_fields_textField(record, name);
     if (value === undefined)
         throw new Error(`${record.entity} ${record.id} has no ${name}`);
@@ -74885,14 +74920,28 @@ async function committed_committedAmong(objects, tenant, writers) {
     return committed;
 }
 
-;// CONCATENATED MODULE: ./node_modules/.cache/accelerando-action/shared/git-store/timing.js
+;// CONCATENATED MODULE: ./node_modules/.cache/accelerando-action/shared/git-store/record-metadata.js
+/**
+ * Names of the metadata a record object carries beside its text. Readers, recovery and the Action's
+ * bucket view all judge a record by them, so they are spelled once.
+ */
+/** Every record carries these: the transaction that wrote it, and that transaction's time (epoch ms). */
+const record_metadata_META_TX = 'tx';
+const record_metadata_META_TX_MS = 'txms';
+/** Set on a record claimed by a committed-but-not-yet-cleaned-up delete. */
+const record_metadata_META_DELETING = 'deleting';
+/** A copy of the record's text (base64), so lists need no GET per record (when it fits in R2's metadata). */
+const record_metadata_META_AGI = 'agi';
+const record_metadata_META_AGI_MAX_BYTES = 4096;
+
+;// CONCATENATED MODULE: ./node_modules/.cache/accelerando-action/shared/git-store/time-limits.js
 /**
  * Time limits of the write protocol. They keep a live writer and the recovery pass from ever acting on
  * the same transaction: a writer gives up before `TX_DEADLINE_MS`, and recovery only touches intents older
  * than `TX_ABANDONED_MS`, a margin wide enough for clock differences between Worker instances.
  */
-const timing_TX_DEADLINE_MS = 30_000;
-const timing_TX_ABANDONED_MS = 120_000;
+const time_limits_TX_DEADLINE_MS = 30_000;
+const time_limits_TX_ABANDONED_MS = 120_000;
 /**
  * A record written less than this long ago may belong to a transaction that is still in flight or was
  * interrupted, so readers confirm its transaction before trusting it. Must exceed TX_ABANDONED_MS plus the
@@ -74900,16 +74949,9 @@ const timing_TX_ABANDONED_MS = 120_000;
  * without a check.
  */
 const TX_CONFIRM_WINDOW_MS = 10 * 60_000;
-/** Metadata keys every record carries: which transaction wrote it, and when. */
-const timing_META_TX = 'tx';
-const timing_META_TX_MS = 'txms';
-/** Set on a record claimed by a committed-but-not-yet-cleaned-up delete. */
-const timing_META_DELETING = 'deleting';
-/** A copy of the record's text (base64), so lists need no GET per record (when it fits in R2's metadata). */
-const timing_META_AGI = 'agi';
-const timing_META_AGI_MAX_BYTES = 4096;
 
 ;// CONCATENATED MODULE: ./node_modules/.cache/accelerando-action/shared/git-store/recovery.js
+
 
 
 
@@ -74932,7 +74974,7 @@ async function recovery_recoverTransaction(objects, intent, key = keys_intentKey
             .filter((op) => op.kind === 'delete')
             .map(async (op) => {
             const current = await objects.get(op.key);
-            if (current !== null && current.metadata[timing_META_TX] === intent.oid)
+            if (current !== null && current.metadata[record_metadata_META_TX] === intent.oid)
                 await objects.delete(op.key);
         }));
     }
@@ -74940,7 +74982,7 @@ async function recovery_recoverTransaction(objects, intent, key = keys_intentKey
         await Promise.all(intent.ops.map(async (op) => {
             const current = await objects.get(op.key);
             // Only undo what this transaction wrote; anything else is another writer's and stays.
-            if (current === null || current.metadata[timing_META_TX] !== intent.oid)
+            if (current === null || current.metadata[record_metadata_META_TX] !== intent.oid)
                 return;
             if (op.previous === null) {
                 await objects.delete(op.key);
@@ -74961,7 +75003,7 @@ async function recovery_recoverTransaction(objects, intent, key = keys_intentKey
  */
 async function recoverAbandonedTransactions(objects, options = {}) {
     const nowMs = options.nowMs ?? Date.now();
-    const olderThanMs = options.olderThanMs ?? timing_TX_ABANDONED_MS;
+    const olderThanMs = options.olderThanMs ?? time_limits_TX_ABANDONED_MS;
     const report = { examined: 0, rolledForward: [], rolledBack: [], inFlight: [], corrupt: [] };
     let cursor;
     do {
@@ -74997,6 +75039,7 @@ async function recoverAbandonedTransactions(objects, options = {}) {
 
 
 
+
 /** Parses a stored record, insisting that it is the record its key names. Corrupt bytes are an error, never empty. */
 function record_io_parseStoredRecord(schema, object, expect) {
     try {
@@ -75014,13 +75057,13 @@ function record_io_parseStoredRecord(schema, object, expect) {
  * open, or may have been interrupted and not yet recovered), or one that claimed the record for a delete.
  */
 function record_io_writerToConfirm(metadata, tenant, nowMs) {
-    const oid = metadata[timing_META_TX];
+    const oid = metadata[record_metadata_META_TX];
     if (oid === undefined)
         return null;
-    const ms = Number(metadata[timing_META_TX_MS]);
+    const ms = Number(metadata[record_metadata_META_TX_MS]);
     if (!Number.isSafeInteger(ms))
-        throw new errors/* CorruptObjectError */.bj(keys_intentKey(tenant, oid), `unreadable transaction time ${JSON.stringify(metadata[timing_META_TX_MS])}`);
-    if (metadata[timing_META_DELETING] === undefined && nowMs - ms >= TX_CONFIRM_WINDOW_MS)
+        throw new errors/* CorruptObjectError */.bj(keys_intentKey(tenant, oid), `unreadable transaction time ${JSON.stringify(metadata[record_metadata_META_TX_MS])}`);
+    if (metadata[record_metadata_META_DELETING] === undefined && nowMs - ms >= TX_CONFIRM_WINDOW_MS)
         return null;
     return { oid, tenant, ms };
 }
@@ -75587,6 +75630,7 @@ class transaction_Transaction {
 }
 
 ;// CONCATENATED MODULE: ./node_modules/.cache/accelerando-action/shared/git-store/commit-protocol.js
+
 
 
 
@@ -76303,12 +76347,12 @@ async function readBucketTree(objects, nowMs) {
         const object = stored[index];
         if (object === null || object === undefined)
             return;
-        const tx = object.metadata[timing_META_TX];
+        const tx = object.metadata[record_metadata_META_TX];
         if (tx !== undefined && (open.has(tx) || committed.get(tx) === false)) {
             unsettled.push(key);
             return;
         }
-        if (object.metadata[timing_META_DELETING] !== undefined)
+        if (object.metadata[record_metadata_META_DELETING] !== undefined)
             return;
         files.set(key, { sha: await blob_sha_gitBlobSha(object.text), text: object.text, version: object.version });
     }));
@@ -76891,7 +76935,7 @@ function redact(text) {
 /* harmony export */   sb: () => (/* binding */ readSettings)
 /* harmony export */ });
 /* unused harmony exports InputError, isoTime */
-/* harmony import */ var _engine_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8010);
+/* harmony import */ var _engine_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4472);
 /**
  * The Action's inputs, read once and checked, as a typed settings object. Nothing else in the
  * Action reads an input; the engine never sees @actions/core.
@@ -76998,7 +77042,7 @@ function isoTime(name, value) {
 /* harmony export */   j: () => (/* binding */ writeJobSummary)
 /* harmony export */ });
 /* unused harmony export escape */
-/* harmony import */ var _engine_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8010);
+/* harmony import */ var _engine_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4472);
 
 /** The summary is capped at 1 MiB; past this many rows a table says how many it left out. */
 const MAX_ROWS = 300;
@@ -77083,11 +77127,11 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony export */ });
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3218);
 /* harmony import */ var _core_logger_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6019);
-/* harmony import */ var _engine_index_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8010);
+/* harmony import */ var _engine_index_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4472);
 /* harmony import */ var _git_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8197);
 /* harmony import */ var _input_helper_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3802);
 /* harmony import */ var _job_summary_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(1223);
-/* harmony import */ var _s3_object_store_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(2939);
+/* harmony import */ var _s3_object_store_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(1409);
 /**
  * The Action's entry (`dist/index.js` is this file bundled): read the inputs, run the engine, set
  * the outputs and the job summary, and fail the step on any error. Everything else lives elsewhere.
@@ -77141,21 +77185,50 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2939:
+/***/ 1409:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Pd: () => (/* binding */ S3ObjectStore)
-/* harmony export */ });
-/* unused harmony exports S3RequestError, S3DeleteError, encodeMetadataValue, decodeMetadataValue */
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
-/* harmony import */ var _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3711);
-/* harmony import */ var _shared_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2643);
-/* harmony import */ var _shared_retry_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5516);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Pd: () => (/* binding */ S3ObjectStore)
+});
+
+// UNUSED EXPORTS: S3DeleteError, S3RequestError, decodeMetadataValue, encodeMetadataValue
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3/dist-cjs/index.js
+var dist_cjs = __nccwpck_require__(3711);
+// EXTERNAL MODULE: ./node_modules/.cache/accelerando-action/shared/errors.js
+var errors = __nccwpck_require__(2643);
+;// CONCATENATED MODULE: ./node_modules/.cache/accelerando-action/shared/object-store/object-store.js
+/**
+ * The storage contract under `GitStore`: a key-value bucket with versions and conditional puts,
+ * shaped after R2 so the R2 binding, the S3 API and the in-memory store can all honour it exactly.
+ */
+/** Most keys one list call returns, in R2 and S3 alike. */
+const MAX_LIST_PAGE_SIZE = 1000;
+/**
+ * The page size a list call asks for: `limit` capped at `MAX_LIST_PAGE_SIZE`, the cap itself when no limit
+ * is given. A limit that is not a positive integer is a bug in the caller, so it throws.
+ */
+function listPageSize(limit) {
+    if (limit === undefined)
+        return MAX_LIST_PAGE_SIZE;
+    if (!Number.isInteger(limit) || limit < 1)
+        throw new RangeError(`list: limit must be a positive integer, got ${limit}`);
+    return Math.min(limit, MAX_LIST_PAGE_SIZE);
+}
+
+// EXTERNAL MODULE: ./node_modules/.cache/accelerando-action/shared/retry.js
+var retry = __nccwpck_require__(5516);
+;// CONCATENATED MODULE: ./node_modules/.cache/accelerando-action/action/s3-object-store.js
 /**
  * The `ObjectStore` over R2's S3 API: how the Action reaches the bucket from outside Cloudflare.
  * The one module that talks S3; every request goes through one retry policy.
  */
+
 
 
 
@@ -77235,7 +77308,7 @@ class S3ObjectStore {
         this.endpoint = resolveEndpoint(options);
         this.bucket = options.bucket;
         this.#retry = { ...DEFAULT_RETRY, ...options.retry };
-        this.#client = new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_2__/* .S3Client */ .YxF({
+        this.#client = new dist_cjs/* S3Client */.YxF({
             endpoint: this.endpoint,
             region: 'auto',
             // Miniflare's local endpoint serves buckets by path only; R2 accepts both styles.
@@ -77249,7 +77322,7 @@ class S3ObjectStore {
     async get(key) {
         return this.#call('GetObject', key, async () => {
             try {
-                const out = await this.#client.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_2__/* .GetObjectCommand */ .jLs({ Bucket: this.bucket, Key: key }));
+                const out = await this.#client.send(new dist_cjs/* GetObjectCommand */.jLs({ Bucket: this.bucket, Key: key }));
                 // The body is read inside the retried step: a connection dropped mid-body is retried too.
                 const text = (await out.Body?.transformToString('utf-8')) ?? '';
                 return { key, version: unquote(out.ETag), text, metadata: decodeMetadata(out.Metadata) };
@@ -77273,7 +77346,7 @@ class S3ObjectStore {
         }
         return this.#call('PutObject', key, async (attempt) => {
             try {
-                const out = await this.#client.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_2__/* .PutObjectCommand */ .wKZ(input));
+                const out = await this.#client.send(new dist_cjs/* PutObjectCommand */.wKZ(input));
                 return { version: unquote(out.ETag) };
             }
             catch (error) {
@@ -77300,7 +77373,7 @@ class S3ObjectStore {
         // Every chunk is attempted even after one reports failures, so one bad key costs only itself.
         for (let start = 0; start < all.length; start += MAX_KEYS_PER_CALL) {
             const chunk = all.slice(start, start + MAX_KEYS_PER_CALL);
-            const out = await this.#call('DeleteObjects', chunk[0], () => this.#client.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_2__/* .DeleteObjectsCommand */ .xvx({
+            const out = await this.#call('DeleteObjects', chunk[0], () => this.#client.send(new dist_cjs/* DeleteObjectsCommand */.xvx({
                 Bucket: this.bucket,
                 // Quiet: the answer lists only failures, not a thousand successes.
                 Delete: { Objects: chunk.map((Key) => ({ Key })), Quiet: true },
@@ -77315,17 +77388,13 @@ class S3ObjectStore {
     /** One page. `metadata` is always `{}`: S3 listings do not include user metadata. */
     async list(options) {
         const input = { Bucket: this.bucket, Prefix: options.prefix };
-        if (options.limit !== undefined) {
-            if (!Number.isInteger(options.limit) || options.limit < 1) {
-                throw new RangeError(`list: limit must be a positive integer, got ${options.limit}`);
-            }
-            input.MaxKeys = Math.min(options.limit, MAX_KEYS_PER_CALL);
-        }
+        if (options.limit !== undefined)
+            input.MaxKeys = listPageSize(options.limit);
         if (options.cursor !== undefined)
             input.ContinuationToken = options.cursor;
         if (options.startAfter !== undefined)
             input.StartAfter = options.startAfter;
-        const out = await this.#call('ListObjectsV2', options.prefix, () => this.#client.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_2__/* .ListObjectsV2Command */ .u6x(input)));
+        const out = await this.#call('ListObjectsV2', options.prefix, () => this.#client.send(new dist_cjs/* ListObjectsV2Command */.u6x(input)));
         const objects = (out.Contents ?? []).map((object) => ({
             key: object.Key ?? '',
             version: unquote(object.ETag),
@@ -77356,7 +77425,7 @@ class S3ObjectStore {
                 input.MaxKeys = Math.min(options.pageSize, MAX_KEYS_PER_CALL);
             if (cursor !== undefined)
                 input.ContinuationToken = cursor;
-            const out = await this.#call('ListObjectsV2', prefix, () => this.#client.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_2__/* .ListObjectsV2Command */ .u6x(input)));
+            const out = await this.#call('ListObjectsV2', prefix, () => this.#client.send(new dist_cjs/* ListObjectsV2Command */.u6x(input)));
             for (const common of out.CommonPrefixes ?? [])
                 if (common.Prefix !== undefined)
                     prefixes.push(common.Prefix);
@@ -77395,7 +77464,7 @@ class S3ObjectStore {
     }
     async #currentVersion(key) {
         try {
-            const out = await this.#client.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_2__/* .HeadObjectCommand */ .l81({ Bucket: this.bucket, Key: key }));
+            const out = await this.#client.send(new dist_cjs/* HeadObjectCommand */.l81({ Bucket: this.bucket, Key: key }));
             return unquote(out.ETag);
         }
         catch (error) {
@@ -77406,7 +77475,7 @@ class S3ObjectStore {
     }
     async #call(operation, key, fn) {
         try {
-            return await (0,_shared_retry_js__WEBPACK_IMPORTED_MODULE_3__/* .retry */ .L5)(fn, { ...this.#retry, isRetryable: isTransient });
+            return await (0,retry/* retry */.L5)(fn, { ...this.#retry, isRetryable: isTransient });
         }
         catch (error) {
             throw this.#describe(error, operation, key);
@@ -77418,7 +77487,7 @@ class S3ObjectStore {
         const s3Code = s3CodeOf(error);
         const target = key === undefined ? `bucket "${this.bucket}"` : `"${key}" in bucket "${this.bucket}"`;
         if (status === 429 || s3Code === 'SlowDown') {
-            return new _shared_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ThrottledError */ .Xe(`S3 ${operation} of ${target} was still throttled after ${this.#retry.attempts} attempts`);
+            return new errors/* ThrottledError */.Xe(`S3 ${operation} of ${target} was still throttled after ${this.#retry.attempts} attempts`);
         }
         const reason = error instanceof Error ? error.message : String(error);
         if (status === undefined) {
@@ -77474,7 +77543,7 @@ function unquote(etag) {
     return etag.replace(/^(W\/)?"(.*)"$/, '$2');
 }
 function md5Hex(text) {
-    return (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('md5').update(text, 'utf8').digest('hex');
+    return (0,external_node_crypto_.createHash)('md5').update(text, 'utf8').digest('hex');
 }
 /** HTTP tokens (RFC 9110) in lower case: what survives the trip as a header name unchanged. */
 const METADATA_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;

@@ -17,6 +17,7 @@
  */
 import type { Schema } from './agi/types.ts'
 import { ValidationError } from './errors.ts'
+import { TENANT_PATTERN, TENANT_SOURCE, UUID_PATTERN, UUID_SOURCE, UUID_V7_PATTERN } from './patterns.ts'
 
 export const DATA_PREFIX = 'data/'
 export const PENDING_PREFIX = 'commits/'
@@ -26,20 +27,14 @@ export const QUARANTINE_PREFIX = 'quarantine/'
 export const IDEMPOTENCY_PREFIX = 'idempotency/'
 export const UNIQUE_PREFIX = 'unique/'
 
-export const TENANT_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/
 /** What the `.agi` grammar allows as an entity name; the schema decides which ones exist. */
 const ENTITY_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_]{0,63}$/
-/** Lowercase canonical form, any RFC 9562 version (existing data may predate v7), RFC variant. */
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
-const UUID_V7_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 const ISO_UTC_MILLIS_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
 
 /** Largest epoch millisecond an entry key can carry (the year 2286). */
 export const MAX_ENTRY_MS = 9_999_999_999_999
 const ENTRY_MS_DIGITS = 13
 
-const UUID_SOURCE = '[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}'
-const TENANT_SOURCE = '[a-z0-9][a-z0-9-]{0,62}'
 const RECORD_KEY_PATTERN = new RegExp(`^data/(${TENANT_SOURCE})/([A-Za-z][A-Za-z0-9_]{0,63})/(${UUID_SOURCE})\\.agi$`)
 const PENDING_KEY_PATTERN = new RegExp(`^commits/(${TENANT_SOURCE})/(\\d{13})-(${UUID_SOURCE})\\.json$`)
 const SYNCED_KEY_PATTERN = new RegExp(`^synced/(${TENANT_SOURCE})/(\\d{13})-(${UUID_SOURCE})\\.json$`)
@@ -70,7 +65,7 @@ export function isTenant(value: unknown): value is string {
   return typeof value === 'string' && TENANT_PATTERN.test(value)
 }
 
-/** Any lowercase canonical UUID. */
+/** A lowercase canonical UUID of any real version: every id and oid, in keys and in tool inputs alike. */
 export function isUuid(value: unknown): value is string {
   return typeof value === 'string' && UUID_PATTERN.test(value)
 }

@@ -1,4 +1,4 @@
-import type { Caller } from './tools/tool.ts'
+import type { Caller } from './auth/caller.ts'
 import type { ObjectStore } from '../shared/object-store/object-store.ts'
 
 /** What a request carries through the middleware chain. */

@@ -1,5 +1,5 @@
 import { ThrottledError } from '../shared/errors.ts'
-import type { ListOptions, ListPage, ObjectStore, PutOptions, StoredObject } from '../shared/object-store/object-store.ts'
+import { listPageSize, type ListOptions, type ListPage, type ObjectStore, type PutOptions, type StoredObject } from '../shared/object-store/object-store.ts'
 import { retry, type RetryOptions } from '../shared/retry.ts'
 
 /** R2 refuses more keys per delete call, and more keys per list page. */
@@ -60,12 +60,7 @@ export class R2ObjectStore implements ObjectStore {
 
   async list(options: ListOptions): Promise<ListPage> {
     const r2Options: R2ListOptions = { prefix: options.prefix, include: ['customMetadata'] }
-    if (options.limit !== undefined) {
-      if (!Number.isInteger(options.limit) || options.limit < 1) {
-        throw new RangeError(`list: limit must be a positive integer, got ${options.limit}`)
-      }
-      r2Options.limit = Math.min(options.limit, MAX_KEYS_PER_CALL)
-    }
+    if (options.limit !== undefined) r2Options.limit = listPageSize(options.limit)
     if (options.cursor !== undefined) r2Options.cursor = options.cursor
     if (options.startAfter !== undefined) r2Options.startAfter = options.startAfter
     // A page may hold fewer keys than asked for when metadata is included: only the cursor says "more".

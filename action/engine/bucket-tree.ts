@@ -1,7 +1,7 @@
 import { gitBlobSha } from '../../shared/blob-sha.ts'
 import { committedAmong, isCommitted, type Writer } from '../../shared/git-store/index.ts'
 import { writerToConfirm } from '../../shared/git-store/record-io.ts'
-import { META_DELETING, META_TX } from '../../shared/git-store/timing.ts'
+import { META_DELETING, META_TX } from '../../shared/git-store/record-metadata.ts'
 import { DATA_PREFIX, INTENTS_PREFIX, parseIntentKey, parseRecordKeyWithoutSchema } from '../../shared/keys.ts'
 import type { StoredObject } from '../../shared/object-store/object-store.ts'
 import type { Bucket } from './bucket.ts'

@@ -2,10 +2,12 @@
  * The trailers that tie a git commit to the entries it carries. They are how a run knows what is
  * already on the branch, so reading them must not be fooled by the text an agent wrote.
  */
+import { UUID_SOURCE } from '../../shared/patterns.ts'
+
 export const ENTRY_TRAILER = 'Accelerando-Entry'
 export const TENANT_TRAILER = 'Accelerando-Tenant'
 
-const ENTRY_LINE = new RegExp(`^${ENTRY_TRAILER}: ([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$`)
+const ENTRY_LINE = new RegExp(`^${ENTRY_TRAILER}: (${UUID_SOURCE})$`)
 
 /**
  * `message`, a blank line, then one `Accelerando-Entry` line per oid and one `Accelerando-Tenant`

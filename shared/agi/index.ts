@@ -6,7 +6,6 @@ export {
   coerceInput,
   isCalendarDate,
   isUtcDatetime,
-  isUuidShaped,
   recordToJson,
   storedValueProblem,
   TIMESTAMP_FIELDS,

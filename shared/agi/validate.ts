@@ -3,13 +3,11 @@
  * record passes before it is written.
  */
 import type { ValidationIssue } from '../errors.ts'
+import { isUuid } from '../keys.ts'
 import { isMoneyInRange, moneyFromJson, moneyToNumber } from '../money.ts'
+import { DATE_PATTERN, UTC_DATETIME_PATTERN } from '../patterns.ts'
 import { MAX_JSON_DEPTH, RECORD_ID_PATTERN } from './lexer.ts'
 import type { AgiRecord, EntitySpec, FieldSpec, FieldValue, JsonValue } from './types.ts'
-
-const DATE = /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/
-const DATETIME = /^([0-9]{4}-[0-9]{2}-[0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.[0-9]{3})?Z$/
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
 /** Fields that TIMESTAMPS declares; the store sets them, input never does. */
 export const TIMESTAMP_FIELDS: readonly string[] = ['created_at', 'updated_at']
@@ -21,7 +19,7 @@ function daysInMonth(year: number, month: number): number {
 
 /** `YYYY-MM-DD` naming a real day of the proleptic Gregorian calendar. */
 export function isCalendarDate(value: string): boolean {
-  const match = DATE.exec(value)
+  const match = DATE_PATTERN.exec(value)
   if (match === null) return false
   const year = Number(match[1])
   const month = Number(match[2])
@@ -31,17 +29,9 @@ export function isCalendarDate(value: string): boolean {
 
 /** `YYYY-MM-DDTHH:MM:SS` with optional milliseconds and a mandatory `Z`: one spelling per instant. */
 export function isUtcDatetime(value: string): boolean {
-  const match = DATETIME.exec(value)
+  const match = UTC_DATETIME_PATTERN.exec(value)
   if (match === null) return false
   return isCalendarDate(match[1] ?? '') && Number(match[2]) <= 23 && Number(match[3]) <= 59 && Number(match[4]) <= 59
-}
-
-/**
- * Any lowercase `8-4-4-4-12` hex string, the nil UUID included: what an `id` field may hold. Bucket keys are
- * stricter (`isUuid` in keys.ts requires a real version and variant).
- */
-export function isUuidShaped(value: string): boolean {
-  return UUID.test(value)
 }
 
 type Checked<T> = { ok: true; value: T } | { ok: false; issues: ValidationIssue[] }
@@ -130,7 +120,7 @@ function coerceValue(field: FieldSpec, value: unknown): Checked<FieldValue> {
       if (field.oneOf !== undefined && !field.oneOf.includes(value)) return issue(path, notInListMessage(field.oneOf))
       return { ok: true, value }
     case 'id':
-      return typeof value === 'string' && isUuidShaped(value) ? { ok: true, value } : issue(path, 'expected a lowercase UUID')
+      return isUuid(value) ? { ok: true, value } : issue(path, 'expected a lowercase UUID')
     case 'date':
       return typeof value === 'string' && isCalendarDate(value) ? { ok: true, value } : issue(path, 'expected a date YYYY-MM-DD')
     case 'datetime':

@@ -4,24 +4,33 @@
  */
 import type { AgiRecord } from '../agi/types.ts'
 
-export function moneyField(record: AgiRecord, name: string): bigint | undefined {
+/** What `typeof` answers for each kind of field value these reads narrow to. */
+interface FieldKinds {
+  bigint: bigint
+  string: string
+  number: number
+  boolean: boolean
+}
+
+function fieldOfKind<Kind extends keyof FieldKinds>(record: AgiRecord, name: string, kind: Kind): FieldKinds[Kind] | undefined {
   const value = record.fields[name]
-  return typeof value === 'bigint' ? value : undefined
+  return typeof value === kind ? (value as FieldKinds[Kind]) : undefined
+}
+
+export function moneyField(record: AgiRecord, name: string): bigint | undefined {
+  return fieldOfKind(record, name, 'bigint')
 }
 
 export function textField(record: AgiRecord, name: string): string | undefined {
-  const value = record.fields[name]
-  return typeof value === 'string' ? value : undefined
+  return fieldOfKind(record, name, 'string')
 }
 
 export function numberField(record: AgiRecord, name: string): number | undefined {
-  const value = record.fields[name]
-  return typeof value === 'number' ? value : undefined
+  return fieldOfKind(record, name, 'number')
 }
 
 export function boolField(record: AgiRecord, name: string): boolean | undefined {
-  const value = record.fields[name]
-  return typeof value === 'boolean' ? value : undefined
+  return fieldOfKind(record, name, 'boolean')
 }
 
 /** A REQUIRED money field; its absence means the record is not what the schema promises. */

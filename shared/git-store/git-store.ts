@@ -10,7 +10,7 @@ import { createMessage, deleteMessage, editMessage } from './messages.ts'
 import { parseStoredRecord, readCommitted, RecordBusyError, writerToConfirm, type Writer } from './record-io.ts'
 import { listAll } from './listed-texts.ts'
 import { assertUnreferenced } from './referrers.ts'
-import { META_AGI, META_DELETING, META_TX } from './timing.ts'
+import { META_AGI, META_DELETING, META_TX } from './record-metadata.ts'
 import { LostRaceError, Transaction } from './transaction.ts'
 import type { Author, CommitRef, GitStoreOptions, StoredRecord } from './types.ts'
 

@@ -1,6 +1,6 @@
 import { decodeMetadataText } from '../metadata-text.ts'
 import type { ListedObject, ObjectStore } from '../object-store/object-store.ts'
-import { META_AGI } from './timing.ts'
+import { META_AGI } from './record-metadata.ts'
 
 /**
  * Every object under `prefix` with its text, page after page: from the list metadata's copy when it has one

@@ -6,7 +6,8 @@ import type { ObjectStore, StoredObject } from '../object-store/object-store.ts'
 import { isCommitted, type Writer } from './committed.ts'
 import { parseIntent, type Intent } from './intent.ts'
 import { recoverTransaction } from './recovery.ts'
-import { META_DELETING, META_TX, META_TX_MS, TX_ABANDONED_MS, TX_CONFIRM_WINDOW_MS } from './timing.ts'
+import { META_DELETING, META_TX, META_TX_MS } from './record-metadata.ts'
+import { TX_ABANDONED_MS, TX_CONFIRM_WINDOW_MS } from './time-limits.ts'
 import type { StoredRecord } from './types.ts'
 
 /** Parses a stored record, insisting that it is the record its key names. Corrupt bytes are an error, never empty. */

@@ -3,7 +3,8 @@ import { INTENTS_PREFIX, intentKey, isoUtcMillis } from '../keys.ts'
 import type { ObjectStore } from '../object-store/object-store.ts'
 import { isCommitted } from './committed.ts'
 import { parseIntent, type Intent } from './intent.ts'
-import { META_TX, TX_ABANDONED_MS } from './timing.ts'
+import { META_TX } from './record-metadata.ts'
+import { TX_ABANDONED_MS } from './time-limits.ts'
 
 export type RecoveryOutcome = 'rolled-forward' | 'rolled-back'
 

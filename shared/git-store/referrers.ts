@@ -6,7 +6,7 @@ import { committedAmong } from './committed.ts'
 import { parseIntent } from './intent.ts'
 import { parseStoredRecord, RecordBusyError, transactionState, writerToConfirm, type Writer } from './record-io.ts'
 import { listAll, listedTexts } from './listed-texts.ts'
-import { META_DELETING } from './timing.ts'
+import { META_DELETING } from './record-metadata.ts'
 
 export interface ReferrerScope {
   objects: ObjectStore

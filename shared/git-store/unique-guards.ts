@@ -5,7 +5,7 @@ import { entityPrefix, parseRecordKey } from '../keys.ts'
 import type { ObjectStore } from '../object-store/object-store.ts'
 import { parseStoredRecord } from './record-io.ts'
 import { listedTexts } from './listed-texts.ts'
-import { META_DELETING } from './timing.ts'
+import { META_DELETING } from './record-metadata.ts'
 
 /**
  * The guard of one value of a UNIQUE field: which record holds it, and whether other records already use it (an

@@ -1,7 +1,6 @@
-import type { ListOptions, ListPage, ListedObject, ObjectMetadata, ObjectStore, PutOptions, StoredObject } from './object-store.ts'
+import { listPageSize, MAX_LIST_PAGE_SIZE, type ListOptions, type ListPage, type ListedObject, type ObjectMetadata, type ObjectStore, type PutOptions, type StoredObject } from './object-store.ts'
 
 /** R2's own limits, kept so tests fail here the way they would against the real bucket. */
-const MAX_PAGE_SIZE = 1000
 const MAX_KEY_BYTES = 1024
 
 export interface MemoryObjectStoreOptions {
@@ -42,9 +41,9 @@ export class MemoryObjectStore implements ObjectStore {
 
   constructor(options: MemoryObjectStoreOptions = {}) {
     this.#versions = options.versions ?? 'content'
-    const maxPageSize = options.maxPageSize ?? MAX_PAGE_SIZE
-    if (!Number.isInteger(maxPageSize) || maxPageSize < 1 || maxPageSize > MAX_PAGE_SIZE) {
-      throw new RangeError(`maxPageSize must be an integer in 1..${MAX_PAGE_SIZE}`)
+    const maxPageSize = options.maxPageSize ?? MAX_LIST_PAGE_SIZE
+    if (!Number.isInteger(maxPageSize) || maxPageSize < 1 || maxPageSize > MAX_LIST_PAGE_SIZE) {
+      throw new RangeError(`maxPageSize must be an integer in 1..${MAX_LIST_PAGE_SIZE}`)
     }
     this.#maxPageSize = maxPageSize
   }
@@ -88,7 +87,7 @@ export class MemoryObjectStore implements ObjectStore {
   async list(options: ListOptions): Promise<ListPage> {
     const { prefix } = options
     if (typeof prefix !== 'string') throw new TypeError('list: prefix must be a string')
-    const limit = Math.min(pageLimit(options.limit), this.#maxPageSize)
+    const limit = Math.min(listPageSize(options.limit), this.#maxPageSize)
 
     // Keys strictly after the later of startAfter and the cursor's key.
     let after = options.startAfter
@@ -117,12 +116,6 @@ export class MemoryObjectStore implements ObjectStore {
     const random = crypto.getRandomValues(new Uint32Array(3))
     return [this.#putCount, ...random].map((n) => n.toString(16).padStart(8, '0')).join('')
   }
-}
-
-function pageLimit(limit: number | undefined): number {
-  if (limit === undefined) return MAX_PAGE_SIZE
-  if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`list: limit must be a positive integer, got ${limit}`)
-  return Math.min(limit, MAX_PAGE_SIZE)
 }
 
 function assertValidKey(key: string): void {

@@ -43,6 +43,19 @@ export interface ListOptions {
   limit?: number
 }
 
+/** Most keys one list call returns, in R2 and S3 alike. */
+export const MAX_LIST_PAGE_SIZE = 1000
+
+/**
+ * The page size a list call asks for: `limit` capped at `MAX_LIST_PAGE_SIZE`, the cap itself when no limit
+ * is given. A limit that is not a positive integer is a bug in the caller, so it throws.
+ */
+export function listPageSize(limit: number | undefined): number {
+  if (limit === undefined) return MAX_LIST_PAGE_SIZE
+  if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`list: limit must be a positive integer, got ${limit}`)
+  return Math.min(limit, MAX_LIST_PAGE_SIZE)
+}
+
 export interface ListPage {
   objects: ListedObject[]
   /** Present when more keys follow. */

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
-  coerceInput, isCalendarDate, isUtcDatetime, isUuidShaped, parseRecord, parseSchema, recordToJson, serializeRecord, validateRecord,
+  coerceInput, isCalendarDate, isUtcDatetime, parseRecord, parseSchema, recordToJson, serializeRecord, validateRecord,
   type AgiRecord, type EntitySpec, type FieldValue,
 } from '../../shared/agi/index.ts'
 
@@ -223,10 +223,13 @@ describe('value formats', () => {
     ).toBe(false)
   })
 
-  it('knows canonical lowercase UUIDs of any version', () => {
-    expect(isUuidShaped(OWNER)).toBe(true)
-    expect(isUuidShaped('00000000-0000-0000-0000-000000000000')).toBe(true)
-    expect(isUuidShaped(OWNER.toUpperCase())).toBe(false)
-    expect(isUuidShaped(OWNER.replaceAll('-', ''))).toBe(false)
+  it('takes in an id field the UUIDs a key takes: lowercase, any real version, the RFC variant', () => {
+    const takes = (owner: string) => coerceInput(THING, { owner }, 'patch').ok
+    expect(takes(OWNER)).toBe(true)
+    expect(takes('9b2e41f0-a6d2-4c00-9193-f6c28e1a7c3d')).toBe(true)
+    expect(takes('00000000-0000-0000-0000-000000000000')).toBe(false)
+    expect(takes(OWNER.replace('-7', '-0'))).toBe(false)
+    expect(takes(OWNER.toUpperCase())).toBe(false)
+    expect(takes(OWNER.replaceAll('-', ''))).toBe(false)
   })
 })

@@ -8,7 +8,8 @@ import { GitStore } from '../../shared/git-store/index.ts'
 import type { ObjectStore } from '../../shared/object-store/object-store.ts'
 import { ERP_SCHEMA } from '../../shared/schema/index.ts'
 import { R2ObjectStore } from '../../worker/r2-object-store.ts'
-import type { Caller, ToolContext, ToolDefinition } from '../../worker/tools/tool.ts'
+import type { Caller } from '../../worker/auth/caller.ts'
+import type { ToolContext, ToolDefinition } from '../../worker/tools/tool.ts'
 import { keysUnder, pendingEntries } from '../contract/git-store-contract.ts'
 
 export { keysUnder, pendingEntries }

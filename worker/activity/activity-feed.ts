@@ -3,6 +3,7 @@ import { entrySummaryFromMetadata, type EntrySummary } from '../../shared/entry-
 import { ValidationError } from '../../shared/errors.ts'
 import { parsePendingEntryKey, parseSyncedEntryKey, pendingEntriesPrefix, syncedEntriesPrefix } from '../../shared/keys.ts'
 import type { ListedObject, ObjectStore } from '../../shared/object-store/object-store.ts'
+import { UUID_SOURCE } from '../../shared/patterns.ts'
 
 export interface ActivityEntry {
   oid: string
@@ -34,7 +35,7 @@ interface Candidate {
   listed: ListedObject
 }
 
-const POSITION = /^[0-9]{13}-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+const POSITION = new RegExp(`^[0-9]{13}-${UUID_SOURCE}$`)
 
 /**
  * A tenant's commit entries, newest first: pending ones (waiting for git) and synced ones (in git). Entry keys

@@ -4,7 +4,7 @@ import { JwtTokenExpired, JwtTokenSignatureMismatched } from 'hono/utils/jwt/typ
 import { parseSecrets, TOKEN_ALGORITHM, tokenClaimsSchema } from '../../shared/auth/token-claims.ts'
 import type { AppEnv } from '../env.ts'
 import { UnauthorizedError } from '../http/http-errors.ts'
-import type { Caller } from '../tools/tool.ts'
+import type { Caller } from './caller.ts'
 
 const BEARER = /^Bearer[ ]+([A-Za-z0-9._~+/=-]+)[ ]*$/i
 

@@ -3,7 +3,7 @@ import type { ObjectStore } from '../../shared/object-store/object-store.ts'
 import { errorEnvelope } from '../http/error-envelope.ts'
 import { findTool } from '../tools/catalogue.ts'
 import { invokeTool } from '../tools/invoke-tool.ts'
-import type { Caller } from '../tools/tool.ts'
+import type { Caller } from '../auth/caller.ts'
 import { idempotencyKeyFromMeta } from './idempotency-meta.ts'
 import { answerResult, errorResult } from './tool-result.ts'
 

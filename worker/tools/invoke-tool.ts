@@ -4,7 +4,8 @@ import type { ObjectStore } from '../../shared/object-store/object-store.ts'
 import { ERP_SCHEMA } from '../../shared/schema/index.ts'
 import { runIdempotently, type ToolAnswer } from './idempotency.ts'
 import { authorizeTool, scopeToTenant } from './tool-access.ts'
-import type { Caller, ToolDefinition } from './tool.ts'
+import type { Caller } from '../auth/caller.ts'
+import type { ToolDefinition } from './tool.ts'
 
 export interface ToolCall {
   tool: ToolDefinition

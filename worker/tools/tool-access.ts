@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { ForbiddenError } from '../http/http-errors.ts'
-import type { Caller, ToolDefinition } from './tool.ts'
+import type { Caller } from '../auth/caller.ts'
+import type { ToolDefinition } from './tool.ts'
 
 /** A read-scope token may call read tools; a write-scope token every tool; an allow-list narrows either. */
 export function authorizeTool(tool: ToolDefinition, caller: Caller): void {

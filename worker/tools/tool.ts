@@ -1,17 +1,6 @@
 import type { z } from 'zod'
 import type { GitStore } from '../../shared/git-store/index.ts'
-
-/** Who is calling: the verified token's claims. */
-export interface Caller {
-  /** Token subject (actor id). */
-  sub: string
-  name: string
-  email: string
-  tenant: string
-  scope: 'read' | 'write'
-  /** Allow-list of tool names, when the token carries one. */
-  tools?: string[]
-}
+import type { Caller } from '../auth/caller.ts'
 
 export interface ToolContext {
   caller: Caller

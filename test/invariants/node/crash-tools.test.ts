@@ -20,7 +20,7 @@ import { FaultyObjectStore, SimulatedCrash } from '../../../shared/object-store/
 import type { ObjectStore } from '../../../shared/object-store/object-store.ts'
 import { findTool } from '../../../worker/tools/catalogue.ts'
 import { invokeTool } from '../../../worker/tools/invoke-tool.ts'
-import type { Caller } from '../../../worker/tools/tool.ts'
+import type { Caller } from '../../../worker/auth/caller.ts'
 import { reconcilerTest as it } from '../../action/support/reconciler-test.ts'
 import { WRITE_TOOL_NAMES } from '../../support/tool-names.ts'
 import { auditCommits, treeFiles } from '../../support/git-audit.ts'

@@ -11,11 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runSync } from '../../../action/engine/index.ts'
 import { parseRecord, recordToJson, type AgiRecord } from '../../../shared/agi/index.ts'
 import type { TokenIdentity } from '../../../shared/auth/token-claims.ts'
-import { checkBooks, requireMoneyField, requireTextField, textField, trialBalance } from '../../../shared/domain/index.ts'
+import { checkBooks, ledgerTrialBalance, textField } from '../../../shared/domain/index.ts'
 import { editMessage } from '../../../shared/git-store/messages.ts'
 import { newId, parseRecordKey } from '../../../shared/keys.ts'
 import { formatMoney, moneyToNumber } from '../../../shared/money.ts'
 import { ERP_SCHEMA } from '../../../shared/schema/index.ts'
+import { trialBalanceAnswer } from '../../../worker/tools/intents/trial-balance.ts'
 import { makeRepos, type Repos } from '../../action/support/repos.ts'
 import { AgentLog, type CallRecord, type Credentials } from '../support/agent.ts'
 import { auditCommits, catFiles, treeFiles, type AuditedCommit } from '../../support/git-audit.ts'
@@ -594,31 +595,9 @@ function parseAll(files: Map<string, string>): AgiRecord[] {
   })
 }
 
-/** The trial balance recomputed from `.agi` records, shaped like the tool's answer. */
+/** The trial balance recomputed from `.agi` records with the tool's own function, shaped like its answer. */
 function recomputeTrialBalance(records: AgiRecord[], tenant: string, asOf: string) {
-  const ofTenant = records.filter((record) => textField(record, 'tenant_id') === tenant)
-  const counted = new Set(ofTenant.filter((record) => record.entity === 'JournalEntry' && requireTextField(record, 'date') <= asOf).map((record) => record.id))
-  const balance = trialBalance(
-    ofTenant
-      .filter((record) => record.entity === 'JournalLine' && counted.has(requireTextField(record, 'journal_entry_id')))
-      .map((line) => ({ accountCode: requireTextField(line, 'account_code'), debit: requireMoneyField(line, 'debit'), credit: requireMoneyField(line, 'credit') })),
-  )
-  const accounts = new Map(ofTenant.filter((record) => record.entity === 'Account').map((record) => [textField(record, 'code'), record]))
-  return {
-    as_of: asOf,
-    accounts: balance.rows.map((row) => {
-      const account = accounts.get(row.code)
-      return {
-        code: row.code,
-        name: account === undefined ? null : (textField(account, 'name') ?? null),
-        type: account === undefined ? null : (textField(account, 'type') ?? null),
-        debit: moneyToNumber(row.debit),
-        credit: moneyToNumber(row.credit),
-        balance: moneyToNumber(row.balance),
-      }
-    }),
-    totals: { debit: moneyToNumber(balance.totals.debit), credit: moneyToNumber(balance.totals.credit) },
-  }
+  return trialBalanceAnswer(ledgerTrialBalance(records.filter((record) => textField(record, 'tenant_id') === tenant), asOf))
 }
 
 async function sync() {

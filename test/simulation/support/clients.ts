@@ -1,5 +1,5 @@
 import { invokeTool } from '../../../worker/tools/invoke-tool.ts'
-import type { Caller } from '../../../worker/tools/tool.ts'
+import type { Caller } from '../../../worker/auth/caller.ts'
 import type { Dice } from '../../support/seeded.ts'
 import type { Background } from './background.ts'
 import type { CallRecord, History } from './history.ts'

@@ -1,7 +1,7 @@
 import type { CommitEntry } from '../../../shared/commit-entry.ts'
 import type { Intent } from '../../../shared/git-store/index.ts'
 import { INTENTS_PREFIX, PENDING_PREFIX } from '../../../shared/keys.ts'
-import type { Caller } from '../../../worker/tools/tool.ts'
+import type { Caller } from '../../../worker/auth/caller.ts'
 
 /** How a call ended, as the server answered it (the client may not have heard: see `lost`). */
 export type Outcome =

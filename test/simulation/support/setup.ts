@@ -1,7 +1,7 @@
 import type { ListOptions, ListPage, ObjectMetadata, ObjectStore, PutOptions, StoredObject } from '../../../shared/object-store/object-store.ts'
 import { MemoryObjectStore } from '../../../shared/object-store/memory-store.ts'
 import { invokeTool } from '../../../worker/tools/invoke-tool.ts'
-import type { Caller } from '../../../worker/tools/tool.ts'
+import type { Caller } from '../../../worker/auth/caller.ts'
 import { Dice } from '../../support/seeded.ts'
 import { SimClock, seededIds } from './clock.ts'
 import { History } from './history.ts'

@@ -1,6 +1,6 @@
 import { TX_ABANDONED_MS, TX_DEADLINE_MS } from '../../../shared/git-store/index.ts'
 import { MemoryObjectStore } from '../../../shared/object-store/memory-store.ts'
-import type { Caller } from '../../../worker/tools/tool.ts'
+import type { Caller } from '../../../worker/auth/caller.ts'
 import { Dice } from '../../support/seeded.ts'
 import { startRecoveryPass, startSyncRun } from './background.ts'
 import { ModelBranch } from './branch.ts'

@@ -1,6 +1,7 @@
+import { UUID_SOURCE } from '../../../shared/patterns.ts'
 import type { SimClock } from './clock.ts'
 
-const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g
+const UUID = new RegExp(UUID_SOURCE, 'g')
 
 /** A text with every UUID cut to its last six hex digits (v7 ids share their leading, time, digits). */
 export function short(text: string): string {

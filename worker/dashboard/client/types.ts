@@ -1,20 +1,7 @@
 /** The JSON the Worker answers, as the dashboard reads it (docs/api.md). */
 
-export interface ActivityEntry {
-  oid: string
-  message: string
-  author: { name: string; email: string }
-  ts: string
-  paths: string[]
-  status: 'pending' | 'synced'
-  commit_sha?: string
-  repository?: string
-}
-
-export interface ActivityPage {
-  entries: ActivityEntry[]
-  next_cursor: string | null
-}
+// The activity feed's own types, so the compiler holds the page to what the Worker sends (types only: nothing is loaded).
+export type { ActivityEntry, ActivityPage } from '../../activity/activity-feed.ts'
 
 export interface ToolAnnotations {
   readOnlyHint?: boolean

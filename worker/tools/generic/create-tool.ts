@@ -3,7 +3,7 @@ import { defineTool, type ToolDefinition } from '../tool.ts'
 import { commitResponse, recordResponse } from '../record-response.ts'
 import { coerceFields } from './coerce.ts'
 import { genericToolName, type EntityNames } from './entity-names.ts'
-import { createFieldsInput } from './field-inputs.ts'
+import { createFieldsInput } from './record-field-inputs.ts'
 
 export function createTool(schema: Schema, spec: EntitySpec, names: EntityNames): ToolDefinition {
   const required = spec.fields.filter((field) => field.required && field.default === undefined && field.name !== 'tenant_id' && field.computed !== true)

@@ -2,9 +2,8 @@ import { z } from 'zod'
 import type { EntitySpec } from '../../../shared/agi/types.ts'
 import { defineTool, type ToolDefinition } from '../tool.ts'
 import { commitResponse } from '../record-response.ts'
-import { expectedVersionInput } from './edit-tool.ts'
 import { genericToolName, type EntityNames } from './entity-names.ts'
-import { idInput, tenantIdInput } from './field-inputs.ts'
+import { expectedVersionInput, idInput, tenantIdInput } from '../tool-inputs.ts'
 
 export function deleteTool(spec: EntitySpec, names: EntityNames): ToolDefinition {
   return defineTool({
@@ -15,7 +14,7 @@ export function deleteTool(spec: EntitySpec, names: EntityNames): ToolDefinition
       'With `expected_version` it is refused (409) if the record changed since that version; a record that other records ' +
       'refer to (a customer with invoices) is refused with 422 `referenced`. ' +
       `Answers { deleted: { entity: "${spec.name}", id }, commit }.`,
-    input: z.strictObject({ id: idInput, expected_version: expectedVersionInput, tenant_id: tenantIdInput }),
+    input: z.strictObject({ id: idInput(), expected_version: expectedVersionInput(), tenant_id: tenantIdInput }),
     access: 'write',
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
     handler: async (args, { store }) => {

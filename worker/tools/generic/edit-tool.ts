@@ -5,9 +5,8 @@ import { commitResponse, recordResponse } from '../record-response.ts'
 import { coerceFields } from './coerce.ts'
 import { editRuleFor } from './edit-rules.ts'
 import { genericToolName, type EntityNames } from './entity-names.ts'
-import { idInput, patchFieldsInput, tenantIdInput } from './field-inputs.ts'
-
-export const expectedVersionInput = z.string().min(1).describe('the version you read; a stale one is refused with 409').optional()
+import { expectedVersionInput, idInput, tenantIdInput } from '../tool-inputs.ts'
+import { patchFieldsInput } from './record-field-inputs.ts'
 
 export function editTool(schema: Schema, spec: EntitySpec, names: EntityNames): ToolDefinition {
   const computed = spec.fields.filter((field) => field.computed === true).map((field) => field.name)
@@ -23,9 +22,9 @@ export function editTool(schema: Schema, spec: EntitySpec, names: EntityNames): 
       (rule !== undefined ? `${rule.description} ` : '') +
       `Answers { ${names.singular}: {...}, commit } (commit is null when the patch changed nothing).`,
     input: z.strictObject({
-      id: idInput,
+      id: idInput(),
       patch: patchFieldsInput(spec),
-      expected_version: expectedVersionInput,
+      expected_version: expectedVersionInput(),
       tenant_id: tenantIdInput,
     }),
     access: 'write',

@@ -4,7 +4,8 @@ import { defineTool, type ToolDefinition } from '../tool.ts'
 import { recordResponse } from '../record-response.ts'
 import { coerceFields } from './coerce.ts'
 import { genericToolName, type EntityNames } from './entity-names.ts'
-import { filterSpec, tenantIdInput, whereFieldsInput } from './field-inputs.ts'
+import { tenantIdInput } from '../tool-inputs.ts'
+import { filterSpec, whereFieldsInput } from './record-field-inputs.ts'
 
 export const LIST_MAX_LIMIT = 200
 

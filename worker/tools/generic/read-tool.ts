@@ -4,7 +4,7 @@ import { NotFoundError } from '../../../shared/errors.ts'
 import { defineTool, type ToolDefinition } from '../tool.ts'
 import { recordResponse } from '../record-response.ts'
 import { genericToolName, type EntityNames } from './entity-names.ts'
-import { idInput, tenantIdInput } from './field-inputs.ts'
+import { idInput, tenantIdInput } from '../tool-inputs.ts'
 
 export function readTool(schema: Schema, spec: EntitySpec, names: EntityNames): ToolDefinition {
   return defineTool({
@@ -13,7 +13,7 @@ export function readTool(schema: Schema, spec: EntitySpec, names: EntityNames): 
     description:
       `Read one ${names.words} by id. Answers { ${names.singular}: {...} } with its fields, \`id\` and \`version\` ` +
       '(pass `version` as `expected_version` to an edit to refuse it if the record changed meanwhile).',
-    input: z.strictObject({ id: idInput, tenant_id: tenantIdInput }),
+    input: z.strictObject({ id: idInput(), tenant_id: tenantIdInput }),
     access: 'read',
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
     handler: async (args, { store }) => {

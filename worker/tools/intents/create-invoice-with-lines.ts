@@ -5,7 +5,7 @@ import { DomainRuleError } from '../../../shared/errors.ts'
 import { moneyFromJson, parseQuantity, quantityToNumber } from '../../../shared/money.ts'
 import { commitResponse, writtenRecordResponse } from '../record-response.ts'
 import { defineTool } from '../tool.ts'
-import { amountInput, dateInput, quantityInput, recordIdInput, tenantIdInput, textInput } from './input-fields.ts'
+import { amountInput, dateInput, quantityInput, idInput, tenantIdInput, textInput } from '../tool-inputs.ts'
 
 /** One commit per invoice: each line is a record, and a transaction's records must fit one request's storage calls. */
 export const MAX_INVOICE_LINES = 500
@@ -26,7 +26,7 @@ export const createInvoiceWithLines = defineTool({
     'Fails with unknown_reference if the customer does not exist. Send the invoice afterwards with update_invoice_status.',
   input: z.strictObject({
     tenant_id: tenantIdInput,
-    customer_id: recordIdInput('Id of the customer being billed (must exist).'),
+    customer_id: idInput('Id of the customer being billed (must exist).'),
     lines: z.array(lineInput).min(1).max(MAX_INVOICE_LINES).meta({ description: `The line items, 1 to ${MAX_INVOICE_LINES}.` }),
     number: textInput('Your invoice number, e.g. INV-2026-0042.', 100).optional(),
     issue_date: dateInput('Date of issue, YYYY-MM-DD.').optional(),

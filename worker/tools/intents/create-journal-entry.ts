@@ -3,9 +3,9 @@ import { assertBalancedEntry, journalLineSideProblem, resolvePostingAccounts } f
 import { moneyFromJson } from '../../../shared/money.ts'
 import { commitResponse, writtenRecordResponse } from '../record-response.ts'
 import { defineTool } from '../tool.ts'
-import { dateInput, nonNegativeAmountInput, tenantIdInput, textInput } from './input-fields.ts'
+import { dateInput, nonNegativeAmountInput, tenantIdInput, textInput } from '../tool-inputs.ts'
 import { linesMessage, stageJournalLines, type LineToPost } from './journal-lines.ts'
-import { listAll } from './list-all.ts'
+import { listAllRecords } from './list-all-records.ts'
 
 export const MAX_JOURNAL_LINES = 500
 
@@ -56,7 +56,7 @@ export const createJournalEntry = defineTool({
     assertBalancedEntry(lines)
     // One paged list of the chart, not a read per line. Accounts are never deleted, so the lookup cannot go stale
     // in a way that breaks a reference; a deactivation racing this post is at worst one posting late.
-    const chart = await listAll(store, 'Account')
+    const chart = await listAllRecords(store, 'Account')
     resolvePostingAccounts(
       chart.map((stored) => stored.record),
       lines.map((line) => line.accountCode),

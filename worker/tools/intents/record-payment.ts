@@ -4,7 +4,7 @@ import { applyPayment, requireMoneyField, requireTextField, shortId } from '../.
 import { formatMoney, moneyFromJson } from '../../../shared/money.ts'
 import { commitResponse, writtenRecordResponse } from '../record-response.ts'
 import { defineTool } from '../tool.ts'
-import { dateInput, positiveAmountInput, recordIdInput, tenantIdInput, textInput } from './input-fields.ts'
+import { dateInput, positiveAmountInput, idInput, tenantIdInput, textInput } from '../tool-inputs.ts'
 
 export const recordPayment = defineTool({
   name: 'record_payment',
@@ -17,7 +17,7 @@ export const recordPayment = defineTool({
     'On a conflict (another payment landed at the same moment) nothing was recorded: read the invoice again and retry.',
   input: z.strictObject({
     tenant_id: tenantIdInput,
-    invoice_id: recordIdInput('Id of the invoice being paid.'),
+    invoice_id: idInput('Id of the invoice being paid.'),
     amount: positiveAmountInput('Amount received, in the invoice’s currency.'),
     date: dateInput('Date the payment was received, YYYY-MM-DD; defaults to today (UTC).').optional(),
     method: textInput('How it was paid, e.g. bank transfer, card, cash.', 100).optional(),

@@ -3,9 +3,9 @@ import { assertBalancedEntry, mirrorJournalLines, numberField, requireMoneyField
 import { DomainRuleError } from '../../../shared/errors.ts'
 import { commitResponse, writtenRecordResponse } from '../record-response.ts'
 import { defineTool } from '../tool.ts'
-import { dateInput, recordIdInput, tenantIdInput, textInput } from './input-fields.ts'
+import { dateInput, idInput, tenantIdInput, textInput } from '../tool-inputs.ts'
 import { stageJournalLines, type LineToPost } from './journal-lines.ts'
-import { listAll } from './list-all.ts'
+import { listAllRecords } from './list-all-records.ts'
 
 export const reverseJournalEntry = defineTool({
   name: 'reverse_journal_entry',
@@ -17,7 +17,7 @@ export const reverseJournalEntry = defineTool({
     'The reversal is dated today (UTC) unless you give a date, which may not be before the original’s date.',
   input: z.strictObject({
     tenant_id: tenantIdInput,
-    journal_entry_id: recordIdInput('Id of the journal entry to reverse.'),
+    journal_entry_id: idInput('Id of the journal entry to reverse.'),
     date: dateInput('Accounting date of the reversal, YYYY-MM-DD; defaults to today (UTC).').optional(),
     memo: textInput('Memo of the reversal; defaults to "Reversal: <original memo>".', 2000).optional(),
   }),
@@ -38,7 +38,7 @@ export const reverseJournalEntry = defineTool({
           throw new DomainRuleError('invalid_date', `A reversal cannot be dated ${date}, before ${subject} (${originalDate}).`, { date, original_date: originalDate })
         }
         // Lines are written with their entry and never change, so once the entry is visible all of them are.
-        const originalLines = (await listAll(store, 'JournalLine', { journal_entry_id: id }))
+        const originalLines = (await listAllRecords(store, 'JournalLine', { journal_entry_id: id }))
           .map((stored) => stored.record)
           .sort((a, b) => (numberField(a, 'position') ?? 0) - (numberField(b, 'position') ?? 0))
         const lines = mirrorJournalLines(

@@ -1,9 +1,9 @@
 import { z } from 'zod'
-import { requireMoneyField, requireTextField, textField, trialBalance as computeTrialBalance } from '../../../shared/domain/index.ts'
+import { ledgerTrialBalance, type LedgerTrialBalance } from '../../../shared/domain/index.ts'
 import { moneyToNumber } from '../../../shared/money.ts'
 import { defineTool } from '../tool.ts'
-import { dateInput, tenantIdInput } from './input-fields.ts'
-import { listAll } from './list-all.ts'
+import { dateInput, tenantIdInput } from '../tool-inputs.ts'
+import { listAllRecords } from './list-all-records.ts'
 
 export const trialBalance = defineTool({
   name: 'trial_balance',
@@ -20,29 +20,23 @@ export const trialBalance = defineTool({
   async handler(input, { store }) {
     const asOf = input.as_of ?? new Date().toISOString().slice(0, 10)
     // Whole-ledger pages from list metadata: three paged lists, never a GET per line.
-    const [entries, lines, accounts] = await Promise.all([listAll(store, 'JournalEntry'), listAll(store, 'JournalLine'), listAll(store, 'Account')])
-    const counted = new Set(entries.filter((stored) => requireTextField(stored.record, 'date') <= asOf).map((stored) => stored.record.id))
-    const balance = computeTrialBalance(
-      lines
-        .map((stored) => stored.record)
-        .filter((line) => counted.has(requireTextField(line, 'journal_entry_id')))
-        .map((line) => ({ accountCode: requireTextField(line, 'account_code'), debit: requireMoneyField(line, 'debit'), credit: requireMoneyField(line, 'credit') })),
-    )
-    const byCode = new Map(accounts.map((stored) => [textField(stored.record, 'code'), stored.record]))
-    return {
-      as_of: asOf,
-      accounts: balance.rows.map((row) => {
-        const account = byCode.get(row.code)
-        return {
-          code: row.code,
-          name: account === undefined ? null : (textField(account, 'name') ?? null),
-          type: account === undefined ? null : (textField(account, 'type') ?? null),
-          debit: moneyToNumber(row.debit),
-          credit: moneyToNumber(row.credit),
-          balance: moneyToNumber(row.balance),
-        }
-      }),
-      totals: { debit: moneyToNumber(balance.totals.debit), credit: moneyToNumber(balance.totals.credit) },
-    }
+    const ledger = await Promise.all([listAllRecords(store, 'JournalEntry'), listAllRecords(store, 'JournalLine'), listAllRecords(store, 'Account')])
+    return trialBalanceAnswer(ledgerTrialBalance(ledger.flat().map((stored) => stored.record), asOf))
   },
 })
+
+/** The tool's answer: amounts as JSON numbers. */
+export function trialBalanceAnswer(balance: LedgerTrialBalance) {
+  return {
+    as_of: balance.asOf,
+    accounts: balance.accounts.map((account) => ({
+      code: account.code,
+      name: account.name,
+      type: account.type,
+      debit: moneyToNumber(account.debit),
+      credit: moneyToNumber(account.credit),
+      balance: moneyToNumber(account.balance),
+    })),
+    totals: { debit: moneyToNumber(balance.totals.debit), credit: moneyToNumber(balance.totals.credit) },
+  }
+}

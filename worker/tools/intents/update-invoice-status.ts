@@ -3,7 +3,7 @@ import { assertInvoiceTransition, INVOICE_STATUSES, requireTextField, shortId } 
 import { editMessage } from '../../../shared/git-store/messages.ts'
 import { commitResponse, writtenRecordResponse } from '../record-response.ts'
 import { defineTool } from '../tool.ts'
-import { recordIdInput, tenantIdInput } from './input-fields.ts'
+import { expectedVersionInput, idInput, tenantIdInput } from '../tool-inputs.ts'
 
 export const updateInvoiceStatus = defineTool({
   name: 'update_invoice_status',
@@ -16,9 +16,9 @@ export const updateInvoiceStatus = defineTool({
     'Pass expected_version (the version you read) to fail with a conflict instead of changing an invoice someone else changed meanwhile.',
   input: z.strictObject({
     tenant_id: tenantIdInput,
-    invoice_id: recordIdInput('Id of the invoice.'),
+    invoice_id: idInput('Id of the invoice.'),
     status: z.enum(INVOICE_STATUSES).meta({ description: 'The new status: sent, paid or void (draft only as a starting point; no invoice returns to it).' }),
-    expected_version: z.string().min(1).meta({ description: 'The invoice version you last read; the change fails with a conflict if it is stale.' }).optional(),
+    expected_version: expectedVersionInput('The invoice version you last read; the change fails with a conflict if it is stale.'),
   }),
   access: 'write',
   // Voiding is final, hence destructive. Repeating a call changes nothing more: the second one is refused.

@@ -1,4 +1,4 @@
-import { META_TX } from '../../../../shared/git-store/timing.ts'
+import { META_TX } from '../../../../shared/git-store/record-metadata.ts'
 import type { StoredObject } from '../../../../shared/object-store/object-store.ts'
 import type { ModelBranch } from '../branch.ts'
 import type { CommittedHistory } from '../committed.ts'

@@ -13,12 +13,3 @@ export const TX_ABANDONED_MS = 120_000
  * without a check.
  */
 export const TX_CONFIRM_WINDOW_MS = 10 * 60_000
-
-/** Metadata keys every record carries: which transaction wrote it, and when. */
-export const META_TX = 'tx'
-export const META_TX_MS = 'txms'
-/** Set on a record claimed by a committed-but-not-yet-cleaned-up delete. */
-export const META_DELETING = 'deleting'
-/** A copy of the record's text (base64), so lists need no GET per record (when it fits in R2's metadata). */
-export const META_AGI = 'agi'
-export const META_AGI_MAX_BYTES = 4096

@@ -1,39 +1,30 @@
 import { z } from 'zod'
 import { TIMESTAMP_FIELDS } from '../../../shared/agi/index.ts'
 import type { EntitySpec, FieldSpec } from '../../../shared/agi/types.ts'
+import { amountInput, dateInput, idInput, tenantIdInput, unchangingTenantIdInput, utcDatetimeInput } from '../tool-inputs.ts'
 
 /**
- * zod schemas for an entity's fields as tools accept them. They check the JSON shape and document it in
- * `GET /tools`; `coerceInput` then turns the values into typed fields with the exact rules (calendar dates,
- * money with at most two decimals, safe integers), so the two never need to agree on more than the shape.
+ * zod schemas for an entity's fields as tools accept them, built from the shared tool inputs. They check
+ * the JSON and document it in `GET /tools`; `coerceInput` then turns the values into typed fields (money
+ * as cents, safe integers) with the same rules, so the two never disagree.
  */
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
-const MONEY_TEXT = /^-?[0-9]+(\.[0-9]{1,2})?$/
-// Shapes only: coerceInput checks that the day exists (zod's own date patterns bloat every tool listing).
-const DATE_TEXT = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/
-const DATETIME_TEXT = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{3})?Z$/
-
-export const idInput = z.string().regex(UUID, 'expected a lowercase UUID')
 
 function fieldInput(field: FieldSpec): z.ZodType {
   switch (field.type) {
     case 'string':
       return field.oneOf === undefined ? z.string() : z.enum(field.oneOf as [string, ...string[]])
     case 'id':
-      return field.references === undefined ? idInput : idInput.describe(`id of a ${field.references}`)
+      return field.references === undefined ? idInput() : idInput(`Id of a ${field.references}.`)
     case 'date':
-      return z.string().regex(DATE_TEXT, 'expected a date YYYY-MM-DD').describe('a date, YYYY-MM-DD')
+      return dateInput('A date, YYYY-MM-DD.')
     case 'datetime':
-      return z.string().regex(DATETIME_TEXT, 'expected a UTC time YYYY-MM-DDTHH:MM:SS[.sss]Z').describe('a UTC time, YYYY-MM-DDTHH:MM:SS[.sss]Z')
+      return utcDatetimeInput('A UTC time, YYYY-MM-DDTHH:MM:SS[.sss]Z.')
     case 'number':
       return z.number().int()
     case 'float':
       return z.number()
     case 'money':
-      return z
-        .union([z.number(), z.string().regex(MONEY_TEXT, 'expected a decimal amount such as 1850.00')])
-        .describe('an amount: a JSON number or a decimal string, at most two decimals')
+      return amountInput('An amount.')
     case 'bool':
       return z.boolean()
     case 'json':
@@ -50,13 +41,11 @@ function writableFields(spec: EntitySpec): FieldSpec[] {
   return spec.fields.filter((field) => field.computed !== true && !isStoreManaged(spec, field))
 }
 
-const TENANT_NOTE = "your token's tenant; may be omitted"
-
 /** A new record's fields: REQUIRED ones without a default must be given; `tenant_id` is injected. */
 export function createFieldsInput(spec: EntitySpec) {
   const shape: Record<string, z.ZodType> = {}
   for (const field of writableFields(spec)) {
-    if (field.name === 'tenant_id') shape[field.name] = z.string().describe(TENANT_NOTE).optional()
+    if (field.name === 'tenant_id') shape[field.name] = tenantIdInput
     else shape[field.name] = field.required && field.default === undefined ? fieldInput(field) : fieldInput(field).optional()
   }
   return z.strictObject(shape)
@@ -66,7 +55,7 @@ export function createFieldsInput(spec: EntitySpec) {
 export function patchFieldsInput(spec: EntitySpec) {
   const shape: Record<string, z.ZodType> = {}
   for (const field of writableFields(spec)) {
-    if (field.name === 'tenant_id') shape[field.name] = z.string().describe(`${TENANT_NOTE}; it cannot change`).optional()
+    if (field.name === 'tenant_id') shape[field.name] = unchangingTenantIdInput
     else shape[field.name] = (field.required ? fieldInput(field) : fieldInput(field).nullable()).optional()
   }
   return z.strictObject(shape)
@@ -83,6 +72,3 @@ export function whereFieldsInput(spec: EntitySpec) {
 export function filterSpec(spec: EntitySpec): EntitySpec {
   return { ...spec, timestamps: false, fields: spec.fields.map((field) => ({ ...field, computed: false })) }
 }
-
-/** `tenant_id` on tools that do not carry record fields: accepted for uniformity, checked against the token. */
-export const tenantIdInput = z.string().describe(TENANT_NOTE).optional()

@@ -5,7 +5,7 @@ import type { GitStore, StoredRecord } from '../../../shared/git-store/index.ts'
 const PAGE_SIZE = 200
 
 /** Every record of `entity` (matching `where`), following the cursor to the end. */
-export async function listAll(store: GitStore, entity: string, where?: Record<string, FieldValue>): Promise<StoredRecord[]> {
+export async function listAllRecords(store: GitStore, entity: string, where?: Record<string, FieldValue>): Promise<StoredRecord[]> {
   const records: StoredRecord[] = []
   let cursor: string | undefined
   do {

@@ -1,23 +1,39 @@
 /**
- * zod pieces the intent tools' input schemas share. Money and quantities stay as the caller wrote them
- * (number or decimal string) and are checked here with the same parsers the handlers convert with, so
- * the schema has no transforms and its JSON Schema shows exactly what a caller may send.
+ * The vocabulary of tool inputs: ids, dates, money, quantities, tenant, `expected_version` and text, one
+ * definition each, for the generic and the intent tools alike. Each input is checked with the same rule
+ * (and, for money and quantities, the same parser) the handlers and the store apply, so a value a tool's
+ * schema takes is one the tool can use, and two tools never disagree on what an id is. The schemas have no
+ * transforms: their JSON Schema shows exactly what a caller may send.
  */
 import { z } from 'zod'
-import { isCalendarDate } from '../../../shared/agi/index.ts'
-import { ValidationError } from '../../../shared/errors.ts'
-import { isUuid } from '../../../shared/keys.ts'
-import { moneyFromJson, parseQuantity } from '../../../shared/money.ts'
+import { isCalendarDate } from '../../shared/agi/index.ts'
+import { ValidationError } from '../../shared/errors.ts'
+import { moneyFromJson, parseQuantity } from '../../shared/money.ts'
+import { UTC_DATETIME_PATTERN, UUID_PATTERN } from '../../shared/patterns.ts'
+
+const TENANT_NOTE = 'Your tenant id. Optional: it is taken from your token, and must match it if given.'
 
 /** Optional: the platform fills it from the token and refuses a different one. */
-export const tenantIdInput = z.string().optional().meta({ description: 'Your tenant id. Optional: it is taken from your token, and must match it if given.' })
+export const tenantIdInput = z.string().optional().meta({ description: TENANT_NOTE })
 
-export function recordIdInput(description: string) {
-  return z.string().refine(isUuid, 'expected a lowercase UUID').meta({ format: 'uuid', description })
+/** `tenant_id` among an edit's fields: the same, and it can never change. */
+export const unchangingTenantIdInput = z.string().optional().meta({ description: `${TENANT_NOTE} It cannot change.` })
+
+/** The id rule of every tool: the UUIDs a record key takes (`isUuid` in shared/keys.ts). */
+export function idInput(description = 'A record id, a lowercase UUID.') {
+  return z.string().regex(UUID_PATTERN, 'expected a lowercase UUID').meta({ format: 'uuid', description })
+}
+
+export function expectedVersionInput(description = 'The version you read; a stale one is refused with 409.') {
+  return z.string().min(1).meta({ description }).optional()
 }
 
 export function dateInput(description: string) {
   return z.string().refine(isCalendarDate, 'expected a date YYYY-MM-DD').meta({ format: 'date', description })
+}
+
+export function utcDatetimeInput(description: string) {
+  return z.string().regex(UTC_DATETIME_PATTERN, 'expected a UTC time YYYY-MM-DDTHH:MM:SS[.sss]Z').meta({ description })
 }
 
 export function textInput(description: string, maxLength: number) {
@@ -39,7 +55,7 @@ function checkedWith(parse: (value: unknown) => bigint, accept: (parsed: bigint)
 
 const MONEY_RULE = 'A JSON number or a decimal string, at most two decimals (19.99 or "19.99").'
 
-/** An amount in the invoice's currency; negative allowed (discount and credit lines). */
+/** An amount in the record's currency; negative allowed (discount and credit lines). */
 export function amountInput(description: string) {
   return z.union([z.number(), z.string()]).superRefine(checkedWith(moneyFromJson)).meta({ description: `${description} ${MONEY_RULE}` })
 }
