@@ -61640,7 +61640,7 @@ const coreLogger = {
 
 /***/ }),
 
-/***/ 4472:
+/***/ 9171:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -75150,7 +75150,77 @@ async function record_io_readCommitted(objects, key, tenant, nowMs, options) {
     }
 }
 
+;// CONCATENATED MODULE: ./node_modules/.cache/accelerando-action/shared/error-codes.js
+/**
+ * Every error code a client can receive, with the HTTP status it answers and when. The list is closed: error
+ * classes and `DomainRuleError` take only these codes, the Worker's envelope reads the status from here, and the
+ * errors table of docs/api.md is generated from it (`npm run docs`).
+ */
+const ERROR_CODES = {
+    invalid_input: {
+        status: 400,
+        when: 'malformed JSON; arguments that fail the tool\'s schema or the entity\'s field rules (`details.issues`: `[{ "path", "message" }]`); a bad `cursor`, `limit`, `Idempotency-Key` or record path',
+    },
+    unauthorized: { status: 401, when: 'no token, or a malformed, expired, forged, wrongly signed or badly claimed one (with `WWW-Authenticate: Bearer`)' },
+    forbidden: {
+        status: 403,
+        when: "another tenant (a `tenant_id` in the arguments, a `/data` path); a read-scope token calling a write tool; a tool outside the token's allow-list, or `/data` and `/activity` for a token with one",
+    },
+    operation_not_allowed: {
+        status: 403,
+        when: 'a CRUD clause refuses the operation (binds every caller alike, so 403 rather than 401; the generic catalogue never offers such tools)',
+    },
+    not_found: { status: 404, when: 'unknown route, tool or record' },
+    method_not_allowed: { status: 405, when: '`GET` or `DELETE` on `/mcp`, which is stateless and takes `POST` only' },
+    conflict: {
+        status: 409,
+        when: '"Customer 8f3b2e1a was modified concurrently — retry your edit.", a stale `expected_version`, or a delete while an open transaction may be setting a reference to the record',
+    },
+    idempotency_in_progress: { status: 409, when: 'the same `Idempotency-Key` is still being answered (`Retry-After: 1`)' },
+    too_large: { status: 413, when: 'a body over 256 KiB (refused while it streams in)' },
+    unbalanced: { status: 422, when: "a journal entry's debits do not equal its credits (`details`: both sums and the difference)" },
+    too_few_lines: { status: 422, when: 'a journal entry with fewer than two lines' },
+    invalid_journal_line: { status: 422, when: 'a journal line with no side, both sides or a negative amount (`details.position`)' },
+    invalid_date: { status: 422, when: 'a reversal dated before the entry it reverses' },
+    invalid_transition: { status: 422, when: 'an invoice status change its lifecycle does not allow (`details`: `{ from, to, allowed }`)' },
+    invoice_not_payable: { status: 422, when: 'a payment on an invoice that is not `sent`' },
+    overpayment: { status: 422, when: "a payment above the invoice's balance" },
+    already_reversed: { status: 422, when: 'a reversal of a journal entry that was already reversed' },
+    is_reversal: { status: 422, when: 'a reversal of a journal entry that is itself a reversal' },
+    unknown_reference: { status: 422, when: 'a `REFERENCES` field, a customer or an account code naming a record that does not exist' },
+    ambiguous_reference: { status: 422, when: 'an account code that several accounts share' },
+    inactive_account: { status: 422, when: 'a posting to an inactive account' },
+    referenced: { status: 422, when: 'a delete of a record another record refers to through a `REFERENCES` field (a customer with invoices)' },
+    invoice_issued: {
+        status: 422,
+        when: 'an edit of an invoice past `draft` would change `customer_id`, `currency`, `number` or `issue_date` (`details`: `{ status, fields }`)',
+    },
+    duplicate_account_code: { status: 422, when: 'another account of the tenant has the code' },
+    account_in_use: { status: 422, when: 'a journal line uses the code, so it cannot change; name, description and `active` stay editable' },
+    idempotency_mismatch: { status: 422, when: 'the same `Idempotency-Key` with other arguments or another tool' },
+    throttled: { status: 429, when: 'R2 kept throttling after retries (`Retry-After`)' },
+    corrupt_record: { status: 500, when: 'stored bytes that cannot be what they claim (`details.key`); logged' },
+    commit_outcome_unknown: {
+        status: 500,
+        when: 'the commit could not be confirmed either way; retry with the same `Idempotency-Key` (replayed if it committed, 409 until settled), or look at `GET /activity` (the recovery pass settles it)',
+    },
+    internal: { status: 500, when: 'anything else; `details.request_id` matches the `X-Request-Id` header and the log line' },
+};
+function isErrorCode(code) {
+    return Object.hasOwn(ERROR_CODES, code);
+}
+/**
+ * A code built from names (`duplicate_<entity>_<field>`), checked against the list: a schema that declares a new
+ * guarded field needs its codes listed here before the guard can refuse anything.
+ */
+function error_codes_listedDomainRuleCode(code) {
+    if (!isErrorCode(code) || ERROR_CODES[code].status !== 422)
+        throw new Error(`error code ${code} is not a listed 422 code: add it to shared/error-codes.ts`);
+    return code;
+}
+
 ;// CONCATENATED MODULE: ./node_modules/.cache/accelerando-action/shared/git-store/unique-guards.js
+
 
 
 
@@ -75182,11 +75252,11 @@ function snake(entity) {
 }
 /** 422 `duplicate_<entity>_<field>` (an account code another account holds: `duplicate_account_code`). */
 function unique_guards_duplicateValueError(entity, field, value, holder) {
-    return new DomainRuleError(`duplicate_${snake(entity)}_${field.name}`, `${entity} ${holder.slice(0, 8)} already has ${field.name} ${JSON.stringify(value)}; ${field.name} is unique per tenant.`, { entity, field: field.name, value, id: holder });
+    return new DomainRuleError(listedDomainRuleCode(`duplicate_${snake(entity)}_${field.name}`), `${entity} ${holder.slice(0, 8)} already has ${field.name} ${JSON.stringify(value)}; ${field.name} is unique per tenant.`, { entity, field: field.name, value, id: holder });
 }
 /** 422 `<entity>_in_use` (an account code journal lines use: `account_in_use`). */
 function unique_guards_valueInUseError(entity, field, value, holder) {
-    return new DomainRuleError(`${snake(entity)}_in_use`, `${entity} ${holder.slice(0, 8)} has ${field.name} ${JSON.stringify(value)}, which other records already use by name: it cannot change.`, { entity, field: field.name, value, id: holder });
+    return new DomainRuleError(listedDomainRuleCode(`${snake(entity)}_in_use`), `${entity} ${holder.slice(0, 8)} has ${field.name} ${JSON.stringify(value)}, which other records already use by name: it cannot change.`, { entity, field: field.name, value, id: holder });
 }
 /**
  * A record holding `value` that has no guard: one written before the field was guarded. Costs one listing of the
@@ -75639,12 +75709,13 @@ class transaction_Transaction {
 
 
 
+
 /** The commit could not be confirmed either way; its intent is left for the recovery pass to resolve. */
-class CommitOutcomeUnknownError extends Error {
+class CommitOutcomeUnknownError extends errors/* AccelerandoError */.yo {
+    code = 'commit_outcome_unknown';
     oid;
     constructor(oid, cause) {
         super(`transaction ${oid} could not be confirmed; the recovery pass will finish or undo it`);
-        this.name = 'CommitOutcomeUnknownError';
         this.oid = oid;
         this.cause = cause;
     }
@@ -76935,7 +77006,7 @@ function redact(text) {
 /* harmony export */   sb: () => (/* binding */ readSettings)
 /* harmony export */ });
 /* unused harmony exports InputError, isoTime */
-/* harmony import */ var _engine_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4472);
+/* harmony import */ var _engine_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9171);
 /**
  * The Action's inputs, read once and checked, as a typed settings object. Nothing else in the
  * Action reads an input; the engine never sees @actions/core.
@@ -77042,7 +77113,7 @@ function isoTime(name, value) {
 /* harmony export */   j: () => (/* binding */ writeJobSummary)
 /* harmony export */ });
 /* unused harmony export escape */
-/* harmony import */ var _engine_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4472);
+/* harmony import */ var _engine_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9171);
 
 /** The summary is capped at 1 MiB; past this many rows a table says how many it left out. */
 const MAX_ROWS = 300;
@@ -77127,7 +77198,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony export */ });
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3218);
 /* harmony import */ var _core_logger_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6019);
-/* harmony import */ var _engine_index_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4472);
+/* harmony import */ var _engine_index_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9171);
 /* harmony import */ var _git_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8197);
 /* harmony import */ var _input_helper_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3802);
 /* harmony import */ var _job_summary_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(1223);
@@ -77674,11 +77745,13 @@ function decodeBytes(charset, bytes) {
 /* harmony export */   Xe: () => (/* binding */ ThrottledError),
 /* harmony export */   bj: () => (/* binding */ CorruptObjectError),
 /* harmony export */   fK: () => (/* binding */ ConflictError),
-/* harmony export */   yI: () => (/* binding */ ValidationError)
+/* harmony export */   yI: () => (/* binding */ ValidationError),
+/* harmony export */   yo: () => (/* binding */ AccelerandoError)
 /* harmony export */ });
-/* unused harmony exports AccelerandoError, OperationNotAllowedError, NotFoundError, DomainRuleError */
+/* unused harmony exports OperationNotAllowedError, NotFoundError, DomainRuleError */
 /**
- * Errors are values with a stable `code`; the Worker maps each code to one HTTP status in one place.
+ * Errors a client can receive are values with a stable `code` from the closed list of `error-codes.ts`, which
+ * also holds the one HTTP status of each code.
  */
 class AccelerandoError extends Error {
     details;
@@ -77688,15 +77761,18 @@ class AccelerandoError extends Error {
         this.details = details;
     }
 }
-/** Malformed `.agi` text. The message starts with `file:line:column:` so an operator can open the spot. */
-class AgiParseError extends AccelerandoError {
-    code = 'agi_parse';
+/**
+ * Malformed `.agi` text. The message starts with `file:line:column:` so an operator can open the spot. Never
+ * answered as such: stored text that does not parse reaches clients as `CorruptObjectError` (`record-io.ts`).
+ */
+class AgiParseError extends Error {
     file;
     line;
     column;
     reason;
     constructor(reason, line, column, file) {
         super(`${file ?? '<input>'}:${line}:${column}: ${reason}`);
+        this.name = 'AgiParseError';
         this.reason = reason;
         this.line = line;
         this.column = column;
@@ -77742,7 +77818,7 @@ class ThrottledError extends AccelerandoError {
 }
 /** Stored bytes that cannot be what they claim to be (bad `.agi`, a record at the wrong path). Never read as empty. */
 class CorruptObjectError extends AccelerandoError {
-    code = 'corrupt_object';
+    code = 'corrupt_record';
     key;
     constructor(key, message, cause) {
         super(`${key}: ${message}`);
