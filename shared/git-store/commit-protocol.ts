@@ -195,7 +195,7 @@ export async function prepareCommit(request: CommitRequest): Promise<PreparedCom
 }
 
 /** What a delete's claim puts in place of the record until its clean-up removes it: never read as a record. */
-export function claimText(key: string, oid: string): string {
+function claimText(key: string, oid: string): string {
   return `# ${key} is being deleted by transaction ${oid}\n`
 }
 

@@ -229,14 +229,12 @@ export class GitStore {
       listed.map(async (object) => {
         const writer = object.metadata[META_TX]
         const unconfirmed = writer !== undefined && (open.has(writer) || (writers.has(writer) && !committed.has(writer)))
-        if (unconfirmed) return readCommitted(objects, object.key, tenant, nowMs, { forWrite: false })
-        if (object.metadata[META_DELETING] !== undefined) return null
+        if (!unconfirmed && object.metadata[META_DELETING] !== undefined) return null
         const copy = object.metadata[META_AGI]
-        const text = copy === undefined ? null : decodeMetadataText(copy)
+        const text = unconfirmed || copy === undefined ? null : decodeMetadataText(copy)
         if (text !== null) return { key: object.key, version: object.version, text, metadata: object.metadata }
-        // Too big for the metadata copy: read it, and take it only if it is still the version listed.
-        const read = await readCommitted(objects, object.key, tenant, nowMs, { forWrite: false })
-        return read
+        // Unconfirmed, or too big for the metadata copy: read it as a read would.
+        return readCommitted(objects, object.key, tenant, nowMs, { forWrite: false })
       }),
     )
   }

@@ -1,7 +1,7 @@
 export { GitStore, sameValue, type ListOptions, type TransactionOptions, type TransactionResult } from './git-store.ts'
 export { Transaction, LostRaceError, type StagedWrite } from './transaction.ts'
 export { conflictMessage, readCommitted, RecordBusyError } from './record-io.ts'
-export { claimText, CommitOutcomeUnknownError } from './commit-protocol.ts'
+export { CommitOutcomeUnknownError } from './commit-protocol.ts'
 export { committedAmong, isCommitted, type Writer } from './committed.ts'
 export { recoverAbandonedTransactions, recoverTransaction, type RecoveryOutcome, type RecoveryReport } from './recovery.ts'
 export { parseIntent, serializeIntent, type Intent } from './intent.ts'
