@@ -3,7 +3,7 @@
  * strict pattern before it is joined, so no input (dots, slashes, percent signs, unicode look-alikes)
  * can produce a key outside its tenant's prefix; anything that does not fit throws `ValidationError`.
  *
- *   data/<tenant>/<Entity>/<id>.agi                   the current record
+ *   data/<tenant>/<Entity>/<id>.agi                   the current record (in git: see `gitPathOfRecordKey`)
  *   commits/<tenant>/<inverted-ms>-<oid>.json         a pending commit entry
  *   synced/<tenant>/<inverted-ms>-<oid>.json          the same entry once it is in git
  *   intents/<tenant>/<oid>.json                       a transaction in flight (per tenant: one tenant's
@@ -36,6 +36,8 @@ export const MAX_ENTRY_MS = 9_999_999_999_999
 const ENTRY_MS_DIGITS = 13
 
 const RECORD_KEY_PATTERN = new RegExp(`^data/(${TENANT_SOURCE})/([A-Za-z][A-Za-z0-9_]{0,63})/(${UUID_SOURCE})\\.agi$`)
+const GIT_RECORD_PATH_PATTERN = new RegExp(`^data/(${TENANT_SOURCE})/([A-Za-z][A-Za-z0-9_]{0,63})/([0-9a-f]{2})/([0-9a-f]{2})/(${UUID_SOURCE})\\.agi$`)
+const NAMED_RECORD_PATH_PATTERN = new RegExp(`^data/(${TENANT_SOURCE})/([A-Za-z][A-Za-z0-9_]{0,63})/(?:[^/]+/)*(${UUID_SOURCE})\\.agi$`)
 const PENDING_KEY_PATTERN = new RegExp(`^commits/(${TENANT_SOURCE})/(\\d{13})-(${UUID_SOURCE})\\.json$`)
 const SYNCED_KEY_PATTERN = new RegExp(`^synced/(${TENANT_SOURCE})/(\\d{13})-(${UUID_SOURCE})\\.json$`)
 const INTENT_KEY_PATTERN = new RegExp(`^intents/(${TENANT_SOURCE})/(${UUID_SOURCE})\\.json$`)
@@ -122,6 +124,39 @@ export function parseRecordKeyWithoutSchema(key: string): RecordKeyParts {
   const match = typeof key === 'string' ? RECORD_KEY_PATTERN.exec(key) : null
   if (match === null) throw invalid('key', key, 'expected data/<tenant>/<Entity>/<uuid>.agi')
   return { tenant: match[1]!, entity: match[2]!, id: match[3]! }
+}
+
+// ---------------------------------------------------------------- git paths
+
+/**
+ * Where a record lives in the data repository: `data/<tenant>/<Entity>/<aa>/<bb>/<id>.agi`, `aa` and
+ * `bb` the id's last four hex digits (random in v4 and v7 UUIDs alike). Two levels of 256, as git fans
+ * out its own objects: every commit rewrites each directory on its paths, and no directory passes
+ * 1,000 entries below about 65 million records of one entity in one tenant. The bucket keeps the flat
+ * key, so listing stays in creation order. Pure: the same key always gives the same path.
+ */
+export function gitPathOfRecordKey(key: string): string {
+  const { tenant, entity, id } = parseRecordKeyWithoutSchema(key)
+  return `${DATA_PREFIX}${tenant}/${entity}/${id.slice(32, 34)}/${id.slice(34, 36)}/${id}.agi`
+}
+
+/** The record key of a record's path in git; throws unless the path is exactly where `gitPathOfRecordKey` puts it. */
+export function recordKeyOfGitPath(path: string): string {
+  const match = typeof path === 'string' ? GIT_RECORD_PATH_PATTERN.exec(path) : null
+  if (match === null || match[3] !== match[5]!.slice(32, 34) || match[4] !== match[5]!.slice(34, 36)) {
+    throw invalid('path', path, 'expected data/<tenant>/<Entity>/<aa>/<bb>/<uuid>.agi, aa and bb the last four hex digits of the uuid')
+  }
+  return `${DATA_PREFIX}${match[1]}/${match[2]}/${match[5]}.agi`
+}
+
+/**
+ * The record key that a path under `data/` in git names by its tenant, entity and file name, wherever it
+ * sits below the entity's folder (the flat layout of old repositories included); null when the path
+ * names no record. For `verify`, which finds records out of place.
+ */
+export function recordKeyNamedByGitPath(path: string): string | null {
+  const match = typeof path === 'string' ? NAMED_RECORD_PATH_PATTERN.exec(path) : null
+  return match === null ? null : `${DATA_PREFIX}${match[1]}/${match[2]}/${match[3]}.agi`
 }
 
 // ---------------------------------------------------------------- commit entries

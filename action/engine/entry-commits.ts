@@ -1,4 +1,5 @@
 import type { CommitEntry } from '../../shared/commit-entry.ts'
+import { gitPathOfRecordKey } from '../../shared/keys.ts'
 import type { FastImportCommit, FastImportFile, Identity } from '../fast-import.ts'
 import { withTrailers } from './trailers.ts'
 
@@ -10,8 +11,12 @@ export const COMMIT_MODES: readonly CommitMode[] = ['per-entry', 'batch']
 /** At most this many entries are listed by name in a batch commit's message; the trailers list all. */
 const BATCH_LINES = 50
 
+/** An entry names records by their bucket keys; in git each lives at its sharded path. */
 function filesOf(entry: CommitEntry): FastImportFile[] {
-  return entry.files.map((file) => (file.op === 'put' ? { path: file.path, content: file.content } : { path: file.path, delete: true as const }))
+  return entry.files.map((file) => {
+    const path = gitPathOfRecordKey(file.path)
+    return file.op === 'put' ? { path, content: file.content } : { path, delete: true as const }
+  })
 }
 
 /**
