@@ -3,7 +3,7 @@
  * Entry messages are agent-written text, and the summary is HTML, so every cell is escaped.
  */
 import type { summary } from '@actions/core'
-import { countsOf, type CommitReport, type ModeResult } from './engine/index.ts'
+import { countsOf, describeDrift, type CommitReport, type ModeResult } from './engine/index.ts'
 
 /** @actions/core does not export its table types; this is the row its `addTable` takes. */
 type SummaryTableRow = Parameters<typeof summary.addTable>[0][number]
@@ -45,7 +45,7 @@ export async function writeJobSummary(summary: SummaryWriter, result: ModeResult
   if (result.mode === 'verify') {
     if (result.drift.length > 0) {
       summary.addHeading('Drift', 3)
-      summary.addTable(capped([header(['File', 'Drift']), ...result.drift.map((item) => [code(item.path), escape(item.kind)])], 2))
+      summary.addTable(capped([header(['File', 'Drift']), ...result.drift.map((item) => [code(item.path), escape(describeDrift(item))])], 2))
     }
     if (result.integrity.length > 0) {
       summary.addHeading('Integrity', 3)

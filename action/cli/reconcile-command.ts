@@ -203,7 +203,7 @@ export function describe(result: ModeResult): string[] {
       lines.push(`replay${dry}: ${result.replayed} of ${result.considered} synced entries replayed, ${result.relinked} relinked; ${result.branch} at ${head}`)
       break
     case 'verify':
-      for (const item of result.drift) lines.push(`drift  ${item.kind.padEnd(17)} ${item.path}`)
+      for (const item of result.drift) lines.push(`drift  ${item.kind.padEnd(17)} ${item.path}${item.kind === 'misplaced' ? ` (in git at ${item.gitPath})` : ''}`)
       for (const item of result.integrity) lines.push(`books  ${item.rule.padEnd(17)} ${item.path ?? ''} ${item.message}`)
       lines.push(
         `verify${dry}: ${result.bucketFiles} file(s) in the bucket, ${result.gitFiles} on ${result.branch}, ${result.pendingEntries} pending entr${result.pendingEntries === 1 ? 'y' : 'ies'}; ` +

@@ -9,4 +9,4 @@ export { runReplay, syncedKeysInRange, type ReplayOptions, type ReplayResult } f
 export { countsOf, MODES, runMode, type Mode, type ModeResult, type RunCounts, type RunSettings } from './run.ts'
 export { runSync, type SyncOptions, type SyncResult } from './sync.ts'
 export { ENTRY_TRAILER, entryOidsInMessage, TENANT_TRAILER } from './trailers.ts'
-export { runVerify, type Drift, type DriftKind, type IntegrityProblem, type VerifyOptions, type VerifyResult } from './verify.ts'
+export { describeDrift, runVerify, type Drift, type DriftKind, type IntegrityProblem, type VerifyOptions, type VerifyResult } from './verify.ts'

@@ -12,8 +12,8 @@ export interface SyncedMark {
   commitSha: string
 }
 
-/** Entries per round: each round writes its synced copies, then deletes its pending keys in one batch call. */
-const MARK_CHUNK = 500
+/** Entries per round: each round writes its synced copies, then deletes its pending keys in one batch call (S3 takes at most 1,000 keys per DeleteObjects). */
+const MARK_CHUNK = 1000
 const PUT_CONCURRENCY = 16
 
 /** The synced copy: the entry as it was, plus where and when it landed. */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { batchCommit, entryCommit } from '../../action/engine/entry-commits.ts'
 import { entryOidsInMessage, withTrailers } from '../../action/engine/trailers.ts'
 import { stripJsonComments } from '../../action/local-bucket.ts'
+import { gitPathOfRecordKey } from '../../shared/keys.ts'
 import { generateHistory } from './support/entries.ts'
 
 const A = '0193f6c2-8e1a-7c3d-9b2e-41f0a6d2c001'
@@ -36,8 +37,14 @@ describe('entry commits', () => {
       committer,
       committerDate: new Date('2026-07-01T00:00:00Z'),
       message: withTrailers(entry.message, [entry.oid], [entry.tenant]),
-      files: entry.files.map((file) => (file.op === 'put' ? { path: file.path, content: file.content } : { path: file.path, delete: true })),
+      files: entry.files.map((file) => (file.op === 'put' ? { path: gitPathOfRecordKey(file.path), content: file.content } : { path: gitPathOfRecordKey(file.path), delete: true })),
     })
+    // Each record at its sharded place: the id's last four hex digits as two directory levels.
+    for (const file of commit.files) {
+      const [, tenant, entity, id] = /^data\/([^/]+)\/([^/]+)\/[0-9a-f]{2}\/[0-9a-f]{2}\/([0-9a-f-]{36})\.agi$/.exec(file.path) ?? []
+      expect(file.path).toBe(`data/${tenant}/${entity}/${id!.slice(32, 34)}/${id!.slice(34)}/${id}.agi`)
+      expect(entry.paths).toContain(`data/${tenant}/${entity}/${id}.agi`)
+    }
   })
 
   it('is never committed before the entry was written, even by a runner whose clock is behind', async () => {

@@ -3,10 +3,12 @@ import { dirname, join } from 'node:path'
 import { describe, expect } from 'vitest'
 import { runSync, runVerify, type EngineContext } from '../../action/engine/index.ts'
 import { serializeRecord } from '../../shared/agi/index.ts'
+import { gitBlobSha } from '../../shared/blob-sha.ts'
 import { GitStore } from '../../shared/git-store/index.ts'
-import { newId, recordKey } from '../../shared/keys.ts'
+import { gitPathOfRecordKey, newId, recordKey } from '../../shared/keys.ts'
 import { FaultyObjectStore } from '../../shared/object-store/faulty-store.ts'
 import { ERP_SCHEMA } from '../../shared/schema/index.ts'
+import type { Git } from '../../action/git.ts'
 import type { S3ObjectStore } from '../../action/s3-object-store.ts'
 import { GatedObjectStore } from '../support/gated-store.ts'
 import { customerText, generateHistory, writePending, writeRecords } from './support/entries.ts'
@@ -20,6 +22,18 @@ async function agreeingState(store: S3ObjectStore, engine: () => EngineContext, 
   await writeRecords(store, history.finalFiles)
   await runSync(engine())
   return history
+}
+
+/** Writes a file into a clone's work tree and stages it, as someone editing the data repository by hand. */
+async function commitFile(clone: Git, path: string, text: string): Promise<void> {
+  await mkdir(dirname(join(clone.cwd, path)), { recursive: true })
+  await writeFile(join(clone.cwd, path), text)
+  await clone.run(['add', path])
+}
+
+async function commitByHand(clone: Git, message: string): Promise<void> {
+  await clone.run(['-c', 'user.name=Hand', '-c', 'user.email=hand@example.com', 'commit', '--quiet', '-m', message])
+  await clone.push('origin', 'HEAD:refs/heads/main')
 }
 
 describe('verify', () => {
@@ -42,11 +56,8 @@ describe('verify', () => {
     // A file someone committed straight to the data repository.
     const rival = await repos.clone('rival')
     const stray = recordKey(ERP_SCHEMA, 'globex', 'Customer', newId())
-    await mkdir(dirname(join(rival.cwd, stray)), { recursive: true })
-    await writeFile(join(rival.cwd, stray), customerText('globex', stray.slice(-40, -4), 'Only in git', '2026-06-25T10:00:00.000Z'))
-    await rival.run(['add', stray])
-    await rival.run(['-c', 'user.name=Hand', '-c', 'user.email=hand@example.com', 'commit', '--quiet', '-m', 'hand edit'])
-    await rival.push('origin', 'HEAD:refs/heads/main')
+    await commitFile(rival, gitPathOfRecordKey(stray), customerText('globex', stray.slice(-40, -4), 'Only in git', '2026-06-25T10:00:00.000Z'))
+    await commitByHand(rival, 'hand edit')
 
     const report = await runVerify(engine())
     expect(report.drift.map((item) => [item.path, item.kind])).toEqual(
@@ -70,6 +81,45 @@ describe('verify', () => {
     expect(tree[stray]).toBeUndefined()
     expect(tree[added]).toBeDefined()
 
+    expect((await runVerify(engine())).drift).toEqual([])
+  })
+
+  it('reports records out of their sharded place, and repair moves them there in one commit', async ({ r2, repos, engine }) => {
+    const { finalFiles } = await agreeingState(r2.store, engine, 12)
+    const [moved, edited, doubled] = [...finalFiles.keys()].sort() as [string, string, string]
+    const flat = (key: string) => key // the layout of old repositories: the bucket key itself
+    const rival = await repos.clone('rival')
+    // An old flat-layout copy of three records, each removed from its place (or kept, for the duplicate)...
+    await rival.run(['mv', gitPathOfRecordKey(moved), flat(moved)])
+    await rival.run(['mv', gitPathOfRecordKey(edited), flat(edited)])
+    await commitFile(rival, flat(edited), customerText(edited.split('/')[1]!, edited.slice(-40, -4), 'Edited at the old path', '2026-06-25T10:00:00.000Z'))
+    await commitFile(rival, flat(doubled), finalFiles.get(doubled)!)
+    // ...a record the bucket no longer has, somewhere else under its entity, and a file that names no record.
+    const gone = recordKey(ERP_SCHEMA, 'acme', 'Customer', newId())
+    const goneAt = `data/acme/Customer/archive/${gone.slice(-40)}`
+    await commitFile(rival, goneAt, customerText('acme', gone.slice(-40, -4), 'Gone', '2026-06-25T10:00:00.000Z'))
+    await commitFile(rival, 'data/acme/notes.txt', 'not a record\n')
+    await commitByHand(rival, 'old layout')
+
+    const report = await runVerify(engine())
+    expect(report.drift.map((item) => [item.path, item.kind, item.gitPath])).toEqual(
+      [
+        [moved, 'misplaced', flat(moved)],
+        [edited, 'misplaced', flat(edited)],
+        [doubled, 'misplaced', flat(doubled)],
+        [gone, 'misplaced', goneAt],
+        ['data/acme/notes.txt', 'missing-in-bucket', 'data/acme/notes.txt'],
+      ].sort((a, b) => (a[0]! < b[0]! ? -1 : a[0]! > b[0]! ? 1 : 0)),
+    )
+
+    const repaired = await runVerify(engine(), { repair: true })
+    expect(repaired.repaired).toMatchObject({ subject: 'reconcile: 5 files drifted' })
+    const head = await repos.origin.revParse('main')
+    // Every record at its place, with the bucket's bytes; nothing else under data/.
+    expect(await dataTree(repos.origin, head)).toEqual(Object.fromEntries(await Promise.all([...finalFiles].map(async ([key, text]) => [key, await gitBlobSha(text)]))))
+    // Git sees the untouched record as a move, so `git log --follow` walks through it.
+    const renames = await repos.origin.run(['diff-tree', '-r', '-M', '--name-status', `${head}^`, head])
+    expect(renames).toContain(`R100\t${flat(moved)}\t${gitPathOfRecordKey(moved)}`)
     expect((await runVerify(engine())).drift).toEqual([])
   })
 

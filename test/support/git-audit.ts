@@ -4,6 +4,7 @@
  */
 import { ENTRY_TRAILER, TENANT_TRAILER } from '../../action/engine/index.ts'
 import type { Git } from '../../action/git.ts'
+import { recordKeyOfGitPath } from '../../shared/keys.ts'
 
 export interface AuditedCommit {
   sha: string
@@ -88,12 +89,15 @@ export async function catFiles(git: Git, specs: readonly string[]): Promise<(str
   return contents
 }
 
-/** path → content of every file under `prefix` in `rev`. */
-export async function treeFiles(git: Git, rev: string, prefix = 'data'): Promise<Map<string, string>> {
-  const entries = (await git.lsTree(rev, { paths: [prefix] })).filter((entry) => entry.type === 'blob')
+/**
+ * Record key → content of every record under `data/` in `rev`, as the bucket names them. Throws if a file is
+ * anywhere but its record's sharded place, so every tree check checks the layout too.
+ */
+export async function treeFiles(git: Git, rev: string): Promise<Map<string, string>> {
+  const entries = (await git.lsTree(rev, { paths: ['data'] })).filter((entry) => entry.type === 'blob')
   const contents = await catFiles(
     git,
     entries.map((entry) => entry.sha),
   )
-  return new Map(entries.map((entry, index) => [entry.path, contents[index] as string]))
+  return new Map(entries.map((entry, index) => [recordKeyOfGitPath(entry.path), contents[index] as string]))
 }

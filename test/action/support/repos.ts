@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fastImport } from '../../../action/fast-import.ts'
 import { Git } from '../../../action/git.ts'
+import { recordKeyOfGitPath } from '../../../shared/keys.ts'
 
 export const SEED_IDENTITY = { name: 'Data Repo Owner', email: 'owner@data.example' }
 
@@ -53,9 +54,12 @@ export async function makeRepos(options: { emptyOrigin?: boolean } = {}): Promis
 /** Every commit of `rev`, oldest first: the audit's reading of a branch (messages without the final newline). */
 export { auditCommits as history, type AuditedCommit as CommitInfo } from '../../support/git-audit.ts'
 
-/** path → blob SHA of every file under data/ in `rev`. */
+/**
+ * Record key → blob SHA of every record under data/ in `rev`, as the bucket names them. Throws if a file is
+ * anywhere but its record's sharded place, so every tree check checks the layout too.
+ */
 export async function dataTree(git: Git, rev: string): Promise<Record<string, string>> {
   const tree: Record<string, string> = {}
-  for (const entry of await git.lsTree(rev, { paths: ['data'] })) tree[entry.path] = entry.sha
+  for (const entry of await git.lsTree(rev, { paths: ['data'] })) tree[recordKeyOfGitPath(entry.path)] = entry.sha
   return tree
 }

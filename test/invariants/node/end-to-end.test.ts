@@ -13,7 +13,7 @@ import { parseRecord, recordToJson, type AgiRecord } from '../../../shared/agi/i
 import type { TokenIdentity } from '../../../shared/auth/token-claims.ts'
 import { checkBooks, ledgerTrialBalance, textField } from '../../../shared/domain/index.ts'
 import { editMessage } from '../../../shared/git-store/messages.ts'
-import { newId, parseRecordKey } from '../../../shared/keys.ts'
+import { gitPathOfRecordKey, newId, parseRecordKey, recordKeyOfGitPath } from '../../../shared/keys.ts'
 import { formatMoney, moneyToNumber } from '../../../shared/money.ts'
 import { ERP_SCHEMA } from '../../../shared/schema/index.ts'
 import { trialBalanceAnswer } from '../../../worker/tools/intents/trial-balance.ts'
@@ -669,16 +669,16 @@ describe('end to end: HTTP tool calls in, commits out', () => {
       expect(commit.body, where).toBe(call.message)
       const files = expectedFiles(call)
       expect(
-        commit.files.map((file) => `${file.status === 'D' ? 'delete' : 'put'} ${file.path}`).sort(),
+        commit.files.map((file) => `${file.status === 'D' ? 'delete' : 'put'} ${recordKeyOfGitPath(file.path)}`).sort(),
         where,
       ).toEqual(files.map((file) => `${file.op} ${file.path}`))
       if (call.tool?.startsWith('create_')) {
         const primary = files.find((file) => file.entity !== undefined && call.body[file.entity === 'JournalEntry' ? 'journal_entry' : file.entity.toLowerCase()] !== undefined)
-        expect(commit.files.find((file) => file.path === primary?.path)?.status, `${where}: a create adds its file`).toBe('A')
+        expect(commit.files.find((file) => primary !== undefined && file.path === gitPathOfRecordKey(primary.path))?.status, `${where}: a create adds its file`).toBe('A')
       }
       for (const file of files) {
         if (file.op !== 'put') continue
-        contentSpecs.push(`${commit.sha}:${file.path}`)
+        contentSpecs.push(`${commit.sha}:${gitPathOfRecordKey(file.path)}`)
         contentChecks.push({ call, file })
       }
     }

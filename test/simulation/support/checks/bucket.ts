@@ -1,4 +1,5 @@
 import { META_TX } from '../../../../shared/git-store/record-metadata.ts'
+import { recordKeyOfGitPath } from '../../../../shared/keys.ts'
 import type { StoredObject } from '../../../../shared/object-store/object-store.ts'
 import type { ModelBranch } from '../branch.ts'
 import type { CommittedHistory } from '../committed.ts'
@@ -6,7 +7,8 @@ import type { History } from '../history.ts'
 import { describeCall, type Violation } from './violation.ts'
 
 /**
- * Invariant 4: after recovery and sync, the bucket's `data/` is the branch's tree byte for byte. A difference is
+ * Invariant 4: after recovery and sync, the bucket's `data/` is the branch's tree byte for byte, each record at
+ * its sharded place in git. A difference is
  * named by what it is: a record no committed entry wrote (`phantom-record`), a committed write the bucket lost
  * (`lost-acknowledged-write` / `lost-committed-write`), or any other drift (`bucket-git-mismatch`). A record whose
  * bytes are right but whose writer tag names a transaction that never committed is `stuck-record`.
@@ -14,11 +16,20 @@ import { describeCall, type Violation } from './violation.ts'
 export function checkBucketAgainstBranch(data: Map<string, StoredObject>, branch: ModelBranch, committed: CommittedHistory, history: History): Violation[] {
   const violations: Violation[] = []
   const landed = new Set(history.entries.map(({ oid }) => oid))
-  const keys = new Set([...data.keys(), ...[...branch.files.keys()].filter((path) => path.startsWith('data/'))])
+  const inGit = new Map<string, string>()
+  for (const [path, text] of branch.files) {
+    if (!path.startsWith('data/')) continue
+    try {
+      inGit.set(recordKeyOfGitPath(path), text)
+    } catch {
+      violations.push({ category: 'misplaced-in-git', message: `${path} is not a record's place in git (gitPathOfRecordKey)`, subjects: [path] })
+    }
+  }
+  const keys = new Set([...data.keys(), ...inGit.keys()])
   for (const key of [...keys].sort()) {
     const object = data.get(key)
     const inBucket = object?.text ?? null
-    const inBranch = branch.files.get(key) ?? null
+    const inBranch = inGit.get(key) ?? null
     const writer = object?.metadata[META_TX]
     const untagged = writer !== undefined && !landed.has(writer)
     if (inBucket === inBranch) {
