@@ -6,6 +6,7 @@ import {
   MAX_ENTRY_MS,
   assertTenant,
   entityPrefix,
+  gitPathOfRecordKey,
   idempotencyRecordKey,
   intentKey,
   isTenant,
@@ -24,6 +25,8 @@ import {
   pendingEntryKey,
   quarantineKey,
   recordKey,
+  recordKeyNamedByGitPath,
+  recordKeyOfGitPath,
   syncedEntriesPrefix,
   syncedEntryKey,
   syncedKeyForPending,
@@ -164,6 +167,71 @@ describe('record keys', () => {
       }),
       { numRuns: 2000 },
     )
+  })
+})
+
+describe('git paths of records', () => {
+  it('places a record two levels below its entity folder, by the last four hex digits of its id', () => {
+    const key = recordKey(schema, 'acme', 'Invoice', ID)
+    expect(gitPathOfRecordKey(key)).toBe(`data/acme/Invoice/c0/01/${ID}.agi`)
+    expect(recordKeyOfGitPath(`data/acme/Invoice/c0/01/${ID}.agi`)).toBe(key)
+    expect(gitPathOfRecordKey(`data/globex/Customer/${OID}.agi`)).toBe(`data/globex/Customer/c0/ff/${OID}.agi`)
+  })
+
+  it('maps every record key to one place and back, whatever the tenant, entity and id', () => {
+    fc.assert(
+      fc.property(validTenant, fc.stringMatching(/^[A-Za-z][A-Za-z0-9_]{0,63}$/), fc.uuid(), (tenant, entityName, id) => {
+        const key = `data/${tenant}/${entityName}/${id}.agi`
+        const path = gitPathOfRecordKey(key)
+        expect(path).toBe(`data/${tenant}/${entityName}/${id.slice(-4, -2)}/${id.slice(-2)}/${id}.agi`)
+        expect(recordKeyOfGitPath(path)).toBe(key)
+        expect(recordKeyNamedByGitPath(path)).toBe(key)
+      }),
+      { numRuns: 2000 },
+    )
+  })
+
+  it('refuses anything that is not a record key, or not a record\'s place in git', () => {
+    for (const key of ['commits/acme/x.json', `data/acme/Invoice/${ID.toUpperCase()}.agi`, `data/acme/../Invoice/${ID}.agi`, `data/acme/Invoice/c0/01/${ID}.agi`]) {
+      expectValidationError(() => gitPathOfRecordKey(key))
+    }
+    for (const path of [`data/acme/Invoice/${ID}.agi`, `data/acme/Invoice/01/c0/${ID}.agi`, `data/acme/Invoice/c0/${ID}.agi`, `data/acme/Invoice/c0/01/x/${ID}.agi`, `data/acme/Invoice/C0/01/${ID}.agi`]) {
+      expectValidationError(() => recordKeyOfGitPath(path))
+    }
+    fc.assert(
+      fc.property(anyString, (path) => {
+        try {
+          expect(gitPathOfRecordKey(recordKeyOfGitPath(path))).toBe(path)
+        } catch (error) {
+          expect(error).toBeInstanceOf(ValidationError)
+        }
+      }),
+    )
+  })
+
+  it('names the record of a file found anywhere below its entity folder, for verify to move', () => {
+    const key = `data/acme/Invoice/${ID}.agi`
+    expect(recordKeyNamedByGitPath(key)).toBe(key)
+    expect(recordKeyNamedByGitPath(`data/acme/Invoice/old/2024/${ID}.agi`)).toBe(key)
+    expect(recordKeyNamedByGitPath(`data/acme/Invoice/c0/01/${ID}.txt`)).toBeNull()
+    expect(recordKeyNamedByGitPath(`data/acme/${ID}.agi`)).toBeNull()
+    expect(recordKeyNamedByGitPath('data/acme/notes.txt')).toBeNull()
+  })
+
+  it('keeps directories narrow: 65,536 leaves, so 100,000 random ids put at most a few in each', () => {
+    const leaves = new Map<string, number>()
+    const middles = new Map<string, Set<string>>()
+    for (let i = 0; i < 100_000; i++) {
+      const path = gitPathOfRecordKey(`data/acme/Invoice/${crypto.randomUUID()}.agi`)
+      const leaf = path.slice(0, path.lastIndexOf('/'))
+      leaves.set(leaf, (leaves.get(leaf) ?? 0) + 1)
+      const middle = leaf.slice(0, leaf.lastIndexOf('/'))
+      middles.set(middle, (middles.get(middle) ?? new Set()).add(leaf))
+    }
+    // The entity folder holds at most 256 folders, each of them at most 256, each a handful of records.
+    expect(middles.size).toBeLessThanOrEqual(256)
+    expect(Math.max(...[...middles.values()].map((set) => set.size))).toBeLessThanOrEqual(256)
+    expect(Math.max(...leaves.values())).toBeLessThan(20)
   })
 })
 
