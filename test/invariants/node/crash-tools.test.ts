@@ -15,7 +15,7 @@ import { runSync } from '../../../action/engine/index.ts'
 import type { S3ObjectStore } from '../../../action/s3-object-store.ts'
 import { parseCommitEntry, type CommitEntry } from '../../../shared/commit-entry.ts'
 import { readCommitted, recoverAbandonedTransactions, TX_ABANDONED_MS } from '../../../shared/git-store/index.ts'
-import { newId } from '../../../shared/keys.ts'
+import { newId, recordKeyOfGitPath } from '../../../shared/keys.ts'
 import { FaultyObjectStore, SimulatedCrash } from '../../../shared/object-store/faulty-store.ts'
 import type { ObjectStore } from '../../../shared/object-store/object-store.ts'
 import { findTool } from '../../../worker/tools/catalogue.ts'
@@ -274,7 +274,7 @@ describe('crash at every storage operation of every write tool, then recovery an
       expect(commit.entries).toEqual([entry.oid])
       expect(commit.authorEmail).toBe('crash-bot@example.com')
       expect(commit.body).toBe(entry.message)
-      expect(commit.files.map((file) => file.path).sort()).toEqual(entry.files.map((file) => file.path).sort())
+      expect(commit.files.map((file) => recordKeyOfGitPath(file.path)).sort()).toEqual(entry.files.map((file) => file.path).sort())
       expect(sorted(now), `${point.label}: records are the entry's files`).toEqual(sorted(applied(point.before, entry)))
       if (point.acknowledged) {
         acknowledged += 1
