@@ -83,17 +83,23 @@ export function assertTenant(tenant: unknown): string {
   return tenant
 }
 
-function assertId(id: unknown, field = 'id'): string {
+export function assertId(id: unknown, field = 'id'): string {
   if (!isUuid(id)) throw invalid(field, id, 'expected a lowercase UUID such as 0193f6c2-8e1a-7c3d-9b2e-41f0a6d2c001')
   return id
 }
 
-function assertEntity(schema: Schema, entity: unknown): string {
+/** The shape of an entity name only, for code that reads data written under any schema (an entity since removed included). */
+export function assertEntityName(entity: unknown): string {
   if (typeof entity !== 'string' || !ENTITY_NAME_PATTERN.test(entity)) {
     throw invalid('entity', entity, 'an entity name is a letter followed by up to 63 letters, digits or "_"')
   }
-  if (!schema.entities.has(entity)) throw invalid('entity', entity, 'no such entity in the schema')
   return entity
+}
+
+function assertEntity(schema: Schema, entity: unknown): string {
+  const name = assertEntityName(entity)
+  if (!schema.entities.has(name)) throw invalid('entity', name, 'no such entity in the schema')
+  return name
 }
 
 // ---------------------------------------------------------------- records
@@ -108,6 +114,11 @@ export function entityPrefix(schema: Schema, tenant: string, entity: string): st
 
 export function recordKey(schema: Schema, tenant: string, entity: string, id: string): string {
   return `${entityPrefix(schema, tenant, entity)}${assertId(id)}.agi`
+}
+
+/** `recordKey` checking the entity name's shape only, like `parseRecordKeyWithoutSchema`. */
+export function recordKeyWithoutSchema(tenant: string, entity: string, id: string): string {
+  return `${tenantDataPrefix(tenant)}${assertEntityName(entity)}/${assertId(id)}.agi`
 }
 
 export function parseRecordKey(schema: Schema, key: string): RecordKeyParts {

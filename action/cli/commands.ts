@@ -1,6 +1,7 @@
 import type { Command } from './command.ts'
 import { devCommand } from './dev.ts'
 import { dispatchCommand } from './dispatch.ts'
+import { logCommand } from './log.ts'
 import { replayCommand } from './replay.ts'
 import { syncCommand } from './sync.ts'
 import { tokenCommand } from './token.ts'
@@ -13,5 +14,6 @@ export const COMMANDS: Record<string, Command> = {
   sync: syncCommand,
   replay: replayCommand,
   verify: verifyCommand,
+  log: logCommand,
   dispatch: dispatchCommand,
 }
