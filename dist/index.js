@@ -61650,6 +61650,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   XH: () => (/* reexport */ DEFAULT_COMMITTER),
   FN: () => (/* reexport */ MODES),
   mQ: () => (/* reexport */ countsOf),
+  ZP: () => (/* reexport */ describeDrift),
   rt: () => (/* reexport */ runMode)
 });
 
@@ -62202,6 +62203,8 @@ const ISO_UTC_MILLIS_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const MAX_ENTRY_MS = 9_999_999_999_999;
 const ENTRY_MS_DIGITS = 13;
 const RECORD_KEY_PATTERN = new RegExp(`^data/(${TENANT_SOURCE})/([A-Za-z][A-Za-z0-9_]{0,63})/(${UUID_SOURCE})\\.agi$`);
+const GIT_RECORD_PATH_PATTERN = new RegExp(`^data/(${TENANT_SOURCE})/([A-Za-z][A-Za-z0-9_]{0,63})/([0-9a-f]{2})/([0-9a-f]{2})/(${UUID_SOURCE})\\.agi$`);
+const NAMED_RECORD_PATH_PATTERN = new RegExp(`^data/(${TENANT_SOURCE})/([A-Za-z][A-Za-z0-9_]{0,63})/(?:[^/]+/)*(${UUID_SOURCE})\\.agi$`);
 const PENDING_KEY_PATTERN = new RegExp(`^commits/(${TENANT_SOURCE})/(\\d{13})-(${UUID_SOURCE})\\.json$`);
 const SYNCED_KEY_PATTERN = new RegExp(`^synced/(${TENANT_SOURCE})/(\\d{13})-(${UUID_SOURCE})\\.json$`);
 const INTENT_KEY_PATTERN = new RegExp(`^intents/(${TENANT_SOURCE})/(${UUID_SOURCE})\\.json$`);
@@ -62233,13 +62236,18 @@ function assertId(id, field = 'id') {
         throw invalid(field, id, 'expected a lowercase UUID such as 0193f6c2-8e1a-7c3d-9b2e-41f0a6d2c001');
     return id;
 }
-function assertEntity(schema, entity) {
+/** The shape of an entity name only, for code that reads data written under any schema (an entity since removed included). */
+function assertEntityName(entity) {
     if (typeof entity !== 'string' || !keys_ENTITY_NAME_PATTERN.test(entity)) {
         throw invalid('entity', entity, 'an entity name is a letter followed by up to 63 letters, digits or "_"');
     }
-    if (!schema.entities.has(entity))
-        throw invalid('entity', entity, 'no such entity in the schema');
     return entity;
+}
+function assertEntity(schema, entity) {
+    const name = assertEntityName(entity);
+    if (!schema.entities.has(name))
+        throw invalid('entity', name, 'no such entity in the schema');
+    return name;
 }
 // ---------------------------------------------------------------- records
 function tenantDataPrefix(tenant) {
@@ -62250,6 +62258,10 @@ function keys_entityPrefix(schema, tenant, entity) {
 }
 function keys_recordKey(schema, tenant, entity, id) {
     return `${keys_entityPrefix(schema, tenant, entity)}${assertId(id)}.agi`;
+}
+/** `recordKey` checking the entity name's shape only, like `parseRecordKeyWithoutSchema`. */
+function recordKeyWithoutSchema(tenant, entity, id) {
+    return `${tenantDataPrefix(tenant)}${assertEntityName(entity)}/${assertId(id)}.agi`;
 }
 function keys_parseRecordKey(schema, key) {
     const parts = parseRecordKeyWithoutSchema(key);
@@ -62265,6 +62277,35 @@ function parseRecordKeyWithoutSchema(key) {
     if (match === null)
         throw invalid('key', key, 'expected data/<tenant>/<Entity>/<uuid>.agi');
     return { tenant: match[1], entity: match[2], id: match[3] };
+}
+// ---------------------------------------------------------------- git paths
+/**
+ * Where a record lives in the data repository: `data/<tenant>/<Entity>/<aa>/<bb>/<id>.agi`, `aa` and
+ * `bb` the id's last four hex digits (random in v4 and v7 UUIDs alike). Two levels of 256, as git fans
+ * out its own objects: every commit rewrites each directory on its paths, and no directory passes
+ * 1,000 entries below about 65 million records of one entity in one tenant. The bucket keeps the flat
+ * key, so listing stays in creation order. Pure: the same key always gives the same path.
+ */
+function gitPathOfRecordKey(key) {
+    const { tenant, entity, id } = parseRecordKeyWithoutSchema(key);
+    return `${DATA_PREFIX}${tenant}/${entity}/${id.slice(32, 34)}/${id.slice(34, 36)}/${id}.agi`;
+}
+/** The record key of a record's path in git; throws unless the path is exactly where `gitPathOfRecordKey` puts it. */
+function recordKeyOfGitPath(path) {
+    const match = typeof path === 'string' ? GIT_RECORD_PATH_PATTERN.exec(path) : null;
+    if (match === null || match[3] !== match[5].slice(32, 34) || match[4] !== match[5].slice(34, 36)) {
+        throw invalid('path', path, 'expected data/<tenant>/<Entity>/<aa>/<bb>/<uuid>.agi, aa and bb the last four hex digits of the uuid');
+    }
+    return `${DATA_PREFIX}${match[1]}/${match[2]}/${match[5]}.agi`;
+}
+/**
+ * The record key that a path under `data/` in git names by its tenant, entity and file name, wherever it
+ * sits below the entity's folder (the flat layout of old repositories included); null when the path
+ * names no record. For `verify`, which finds records out of place.
+ */
+function recordKeyNamedByGitPath(path) {
+    const match = typeof path === 'string' ? NAMED_RECORD_PATH_PATTERN.exec(path) : null;
+    return match === null ? null : `${DATA_PREFIX}${match[1]}/${match[2]}/${match[3]}.agi`;
 }
 // ---------------------------------------------------------------- commit entries
 function pendingEntriesPrefix(tenant) {
@@ -63361,11 +63402,16 @@ function entryOidsInMessage(message) {
 
 ;// CONCATENATED MODULE: ./node_modules/.cache/accelerando-action/action/engine/entry-commits.js
 
+
 const COMMIT_MODES = ['per-entry', 'batch'];
 /** At most this many entries are listed by name in a batch commit's message; the trailers list all. */
 const BATCH_LINES = 50;
+/** An entry names records by their bucket keys; in git each lives at its sharded path. */
 function filesOf(entry) {
-    return entry.files.map((file) => (file.op === 'put' ? { path: file.path, content: file.content } : { path: file.path, delete: true }));
+    return entry.files.map((file) => {
+        const path = gitPathOfRecordKey(file.path);
+        return file.op === 'put' ? { path, content: file.content } : { path, delete: true };
+    });
 }
 /**
  * Never before the entry's own time, whatever the runner's clock says: the trailer scan looks for an
@@ -73916,8 +73962,8 @@ async function forEachConcurrently(items, concurrency, fn) {
 ;// CONCATENATED MODULE: ./node_modules/.cache/accelerando-action/action/engine/mark-synced.js
 
 
-/** Entries per round: each round writes its synced copies, then deletes its pending keys in one batch call. */
-const MARK_CHUNK = 500;
+/** Entries per round: each round writes its synced copies, then deletes its pending keys in one batch call (S3 takes at most 1,000 keys per DeleteObjects). */
+const MARK_CHUNK = 1000;
 const PUT_CONCURRENCY = 16;
 /** The synced copy: the entry as it was, plus where and when it landed. */
 function syncedEntryOf(entry, commitSha, syncedAt, repository) {
@@ -76488,8 +76534,9 @@ async function stillDrifted(objects, tree, paths) {
  * `verify`: finishes interrupted transactions, then compares the bucket's `data/` tree with the
  * branch's, file by file through blob SHAs (no blob is read from git). Pending entries count as
  * already on the branch, since the next sync puts them there; files of transactions still in
- * flight are left out. Also checks the books: every record parses, and `checkBooks` holds.
- * With `repair`, the bucket's state of every drifted file becomes one commit.
+ * flight are left out. A record's file anywhere in git but its place (`gitPathOfRecordKey`) is drift
+ * too. Also checks the books: every record parses, and `checkBooks` holds. With `repair`, the bucket's
+ * state of every drifted file becomes one commit, which moves misplaced records to their place.
  */
 async function runVerify(engine, options = {}) {
     const context = await resolveContext(engine);
@@ -76511,13 +76558,13 @@ async function runVerify(engine, options = {}) {
     const tip = await fetchTip(context, 'tip');
     const expected = await expectedTree(context, tip, pending.entries);
     // A transaction that committed between the bucket's read and the entries' is not drift: its files moved.
-    const candidates = compareTrees(bucket, expected.tree, new Set(tree.unsettled));
+    const candidates = compareTrees(bucket, expected, new Set(tree.unsettled));
     const { steady, moved } = await stillDrifted(objects, tree, candidates.map((item) => item.path));
     const unsettled = [...tree.unsettled, ...moved].sort();
     const drift = candidates.filter((item) => steady.has(item.path));
     logger.info(`compared ${bucket.size} file(s) in the bucket with ${expected.gitFiles} on ${branch}${pending.entries.length > 0 ? ` and ${pending.entries.length} pending entr${pending.entries.length === 1 ? 'y' : 'ies'}` : ''}: ${drift.length} drifted`);
     for (const item of drift.slice(0, 100))
-        logger.warning(`drift: ${item.path}: ${item.kind}`);
+        logger.warning(`drift: ${item.path}: ${describeDrift(item)}`);
     if (drift.length > 100)
         logger.warning(`drift: … and ${drift.length - 100} more`);
     const integrity = checkIntegrity(context, bucket);
@@ -76551,8 +76598,8 @@ async function runVerify(engine, options = {}) {
             // Against the tip this attempt builds on, which may have moved since the report.
             const now = await expectedTree(context, base, pending.entries);
             // Never a file of a transaction not known to be committed: repair must not commit an in-flight write.
-            const toFix = compareTrees(bucket, now.tree, new Set(unsettled)).filter((item) => !unsettled.includes(item.path));
-            const files = toFix.map((item) => item.kind === 'missing-in-bucket' ? { path: item.path, delete: true } : { path: item.path, content: bucket.get(item.path).text });
+            const toFix = compareTrees(bucket, now, new Set(unsettled)).filter((item) => !unsettled.includes(item.path));
+            const files = repairFiles(toFix, bucket, now);
             const at = context.now();
             const message = reconcileMessage(toFix);
             return { commits: toFix.length === 0 ? [] : [{ author: context.committer, authorDate: at, committer: context.committer, committerDate: at, message, files }], value: toFix };
@@ -76572,22 +76619,52 @@ async function runVerify(engine, options = {}) {
     }
     return result;
 }
+/** How an operator reads one drifted file: its kind, and where git holds it when that is not its place. */
+function describeDrift(item) {
+    return item.kind === 'misplaced' ? `misplaced at ${item.gitPath}` : item.kind;
+}
+/**
+ * The repair commit's files: the bucket's state at each record's place, every file out of place removed. A
+ * misplaced record the bucket holds is written at its place in the same commit, so git sees a move.
+ */
+function repairFiles(drift, bucket, git) {
+    const files = new Map();
+    const putFromBucket = (key) => {
+        const path = gitPathOfRecordKey(key);
+        files.set(path, { path, content: bucket.get(key).text });
+    };
+    for (const item of drift) {
+        if (item.kind === 'missing-in-git' || item.kind === 'different')
+            putFromBucket(item.path);
+        else if (!files.has(item.gitPath))
+            files.set(item.gitPath, { path: item.gitPath, delete: true });
+        if (item.kind === 'misplaced' && bucket.has(item.path) && !git.tree.has(item.path))
+            putFromBucket(item.path);
+    }
+    return [...files.values()];
+}
 function reconcileMessage(drift) {
-    const lines = drift.slice(0, 50).map((item) => `- ${item.path}: ${item.kind}`);
+    const lines = drift.slice(0, 50).map((item) => `- ${item.path}: ${describeDrift(item)}`);
     if (drift.length > 50)
         lines.push(`- … and ${drift.length - 50} more`);
     return `reconcile: ${drift.length} files drifted\n\nThe bucket's state of each file, as found by verify:\n${lines.join('\n')}\n`;
 }
-/** The branch's `data/` tree (path → blob SHA) with the pending entries applied on top, in order. */
 async function expectedTree(context, tip, pending) {
     const tree = new Map();
+    const elsewhere = [];
+    let gitFiles = 0;
     if (tip !== null) {
         for (const entry of await context.git.lsTree(tip, { paths: ['data'] })) {
-            if (entry.type === 'blob' && entry.path.startsWith(DATA_PREFIX))
-                tree.set(entry.path, entry.sha);
+            if (entry.type !== 'blob' || !entry.path.startsWith(DATA_PREFIX))
+                continue;
+            gitFiles += 1;
+            const key = keyAtPlace(entry.path);
+            if (key !== null)
+                tree.set(key, entry.sha);
+            else
+                elsewhere.push({ gitPath: entry.path, key: recordKeyNamedByGitPath(entry.path), sha: entry.sha });
         }
     }
-    const gitFiles = tree.size;
     for (const { entry } of pending) {
         for (const file of entry.files) {
             if (file.op === 'put')
@@ -76596,22 +76673,51 @@ async function expectedTree(context, tip, pending) {
                 tree.delete(file.path);
         }
     }
-    return { tree, gitFiles };
+    return { tree, elsewhere, gitFiles };
 }
-function compareTrees(bucket, expected, skip) {
+/** The record key of a file at its record's place in git, else null. */
+function keyAtPlace(gitPath) {
+    try {
+        return recordKeyOfGitPath(gitPath);
+    }
+    catch {
+        return null;
+    }
+}
+function compareTrees(bucket, git, skip) {
     const drift = [];
-    for (const [path, file] of bucket) {
-        const gitSha = expected.get(path);
-        if (gitSha === undefined)
-            drift.push({ path, kind: 'missing-in-git', bucketSha: file.sha });
+    const { tree } = git;
+    const moving = new Set();
+    for (const file of git.elsewhere) {
+        if (file.key === null) {
+            drift.push({ path: file.gitPath, gitPath: file.gitPath, kind: 'missing-in-bucket', gitSha: file.sha });
+            continue;
+        }
+        if (skip.has(file.key))
+            continue;
+        const inBucket = bucket.get(file.key);
+        // A record whose place is empty but which git holds elsewhere is reported once, as misplaced: repair moves it.
+        if (inBucket !== undefined && !tree.has(file.key))
+            moving.add(file.key);
+        drift.push({ path: file.key, gitPath: file.gitPath, kind: 'misplaced', gitSha: file.sha, ...(inBucket === undefined ? {} : { bucketSha: inBucket.sha }) });
+    }
+    for (const [key, file] of bucket) {
+        const gitSha = tree.get(key);
+        if (gitSha === undefined) {
+            if (!moving.has(key))
+                drift.push({ path: key, gitPath: gitPathOfRecordKey(key), kind: 'missing-in-git', bucketSha: file.sha });
+        }
         else if (gitSha !== file.sha)
-            drift.push({ path, kind: 'different', bucketSha: file.sha, gitSha });
+            drift.push({ path: key, gitPath: gitPathOfRecordKey(key), kind: 'different', bucketSha: file.sha, gitSha });
     }
-    for (const [path, gitSha] of expected) {
-        if (!bucket.has(path) && !skip.has(path))
-            drift.push({ path, kind: 'missing-in-bucket', gitSha });
+    for (const [key, gitSha] of tree) {
+        if (!bucket.has(key) && !skip.has(key))
+            drift.push({ path: key, gitPath: gitPathOfRecordKey(key), kind: 'missing-in-bucket', gitSha });
     }
-    return drift.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    return drift.sort((a, b) => compareText(a.path, b.path) || compareText(a.gitPath, b.gitPath));
+}
+function compareText(a, b) {
+    return a < b ? -1 : a > b ? 1 : 0;
 }
 /** Every record parses against the schema as the entity and id its key names, and the books rules hold. */
 function checkIntegrity(context, bucket) {
@@ -77145,7 +77251,7 @@ async function writeJobSummary(summary, result, repository) {
     if (result.mode === 'verify') {
         if (result.drift.length > 0) {
             summary.addHeading('Drift', 3);
-            summary.addTable(capped([header(['File', 'Drift']), ...result.drift.map((item) => [code(item.path), escape(item.kind)])], 2));
+            summary.addTable(capped([header(['File', 'Drift']), ...result.drift.map((item) => [code(item.path), escape((0,_engine_index_js__WEBPACK_IMPORTED_MODULE_0__/* .describeDrift */ .ZP)(item))])], 2));
         }
         if (result.integrity.length > 0) {
             summary.addHeading('Integrity', 3);
