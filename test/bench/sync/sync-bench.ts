@@ -179,10 +179,11 @@ export async function runSyncBench(options: SyncBenchOptions): Promise<SyncBench
     log(`seeded origin with ${dataset.seed.size} files in ${(seedImportMs / 1000).toFixed(1)} s (one fast-import run)`)
     const [, clonesMs] = await timed(async () => {
       for (const name of ['mem', 'naive']) await new Git(join(root, `origin-${name}.git`), { env: SETUP_GIT_ENV }).clone(origin.cwd, { bare: true })
-      // Checkouts, as actions/checkout leaves the workspace (full history).
+      // Checkouts as the sync workflow's actions/checkout leaves the workspace (full history, only .github
+      // on disk); the naive baseline writes files, so it gets a full checkout.
       await Promise.all([
-        new Git(join(root, 'work-s3'), { env: SETUP_GIT_ENV }).clone(origin.cwd),
-        new Git(join(root, 'work-mem'), { env: SETUP_GIT_ENV }).clone(join(root, 'origin-mem.git')),
+        cloneAsTheWorkflowDoes(new Git(join(root, 'work-s3'), { env: SETUP_GIT_ENV }), origin.cwd),
+        cloneAsTheWorkflowDoes(new Git(join(root, 'work-mem'), { env: SETUP_GIT_ENV }), join(root, 'origin-mem.git')),
         new Git(join(root, 'work-naive'), { env: SETUP_GIT_ENV }).clone(join(root, 'origin-naive.git')),
       ])
     })
@@ -282,6 +283,13 @@ function* seedRecordsOf(dataset: Dataset): Generator<{ path: string; content: st
  * (generated as one fast-import writes them; no entry touches them), checked out, and the engine over the
  * in-memory bucket syncing the same pending entries into it. The repositories are removed afterwards.
  */
+/** A clone with the whole history and a cone-mode sparse checkout of `.github`, as the sync workflow checks out. */
+async function cloneAsTheWorkflowDoes(work: Git, url: string): Promise<void> {
+  await work.clone(url, { noCheckout: true })
+  await work.run(['sparse-checkout', 'set', '--cone', '.github'])
+  await work.run(['checkout', '--quiet', 'main'])
+}
+
 async function runScale(root: string, dataset: Dataset, pendingFile: string, seedFiles: number, receiveLog: string, log: (line: string) => void) {
   const more = seedFiles - dataset.seed.size
   if (more < 0) throw new RangeError(`the scale run needs at least the ${dataset.seed.size} seed records, got ${seedFiles}`)
@@ -296,7 +304,7 @@ async function runScale(root: string, dataset: Dataset, pendingFile: string, see
     }
     const [seeded, seedImportMs] = await timed(() => importSeed(origin, seedCommit(seedFiles, records())))
     if (seeded.records !== seedFiles) throw new Error(`scale: imported ${seeded.records} records, expected ${seedFiles}`)
-    const [, cloneMs] = await timed(() => work.clone(origin.cwd))
+    const [, cloneMs] = await timed(() => cloneAsTheWorkflowDoes(work, origin.cwd))
     log(`  seeded in ${(seedImportMs / 1000).toFixed(1)} s, checked out in ${(cloneMs / 1000).toFixed(1)} s`)
     await timeReceivePack(root, work, receiveLog)
     log(`scale: sync over an in-memory bucket onto ${seedFiles} records`)
