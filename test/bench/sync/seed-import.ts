@@ -8,13 +8,8 @@ import { once } from 'node:events'
 import type { Identity } from '../../../action/fast-import.ts'
 import type { Git } from '../../../action/git.ts'
 
-/**
- * glibc gives freed memory back to the kernel as soon as 128 KiB sit free at the top of the heap, and
- * fast-import allocates and frees a zlib deflate state (about 256 KiB) for every object it writes: on a
- * machine where growing the heap is slow, that is most of an import's time. Setup is not a figure of the
- * benchmark, so it keeps the memory; the engine's own git runs are measured as they are.
- */
-export const SETUP_GIT_ENV: Readonly<Record<string, string>> = { GLIBC_TUNABLES: 'glibc.malloc.trim_threshold=268435456' }
+/** The trim threshold the engine's `Git` sets for every git it runs (see action/git.ts): this fast-import is started here. */
+const SEED_GIT_ENV: Readonly<Record<string, string>> = { GLIBC_TUNABLES: 'glibc.malloc.trim_threshold=268435456' }
 
 /** Stream text handed to git at a time, in UTF-16 code units (about as many bytes for these records). */
 const CHUNK_CHARS = 1 << 20
@@ -29,7 +24,7 @@ export async function importSeed(
 ): Promise<{ sha: string; records: number }> {
   const child = spawn('git', ['fast-import', '--quiet', '--done', '--date-format=raw'], {
     cwd: git.cwd,
-    env: { ...process.env, ...SETUP_GIT_ENV, LC_ALL: 'C' },
+    env: { ...process.env, ...SEED_GIT_ENV, LC_ALL: 'C' },
     stdio: ['pipe', 'ignore', 'pipe'],
   })
   const stderr: Buffer[] = []

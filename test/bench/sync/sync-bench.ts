@@ -25,7 +25,7 @@ import { gitPathOfRecordKey } from '../../../shared/keys.ts'
 import { startBucketHost, s3Store, type BucketHost, type PlantObject } from '../support/bucket-host.ts'
 import { CpuSampler, descendantsNamed } from '../support/cpu.ts'
 import { generateDataset, moreSeedRecords, type Dataset } from './dataset.ts'
-import { importSeed, SETUP_GIT_ENV } from './seed-import.ts'
+import { importSeed } from './seed-import.ts'
 import type { RequestKind, SyncChildConfig, SyncChildReport } from './sync-child.ts'
 
 export interface SyncBenchOptions {
@@ -173,18 +173,18 @@ export async function runSyncBench(options: SyncBenchOptions): Promise<SyncBench
     const [dataset, generateMs] = await timed(() => generateDataset({ seedFiles: options.seedFiles, entryCount: options.entryCount, startMs: Date.now() - 7 * 86_400_000 }))
 
     // ---- repositories: one seeded origin, copied for each contender so each starts from the same state
-    const origin = new Git(join(root, 'origin.git'), { env: SETUP_GIT_ENV })
+    const origin = new Git(join(root, 'origin.git'))
     await origin.init({ bare: true, initialBranch: 'main' })
     const [, seedImportMs] = await timed(() => importSeed(origin, seedCommit(dataset.seed.size, seedRecordsOf(dataset))))
     log(`seeded origin with ${dataset.seed.size} files in ${(seedImportMs / 1000).toFixed(1)} s (one fast-import run)`)
     const [, clonesMs] = await timed(async () => {
-      for (const name of ['mem', 'naive']) await new Git(join(root, `origin-${name}.git`), { env: SETUP_GIT_ENV }).clone(origin.cwd, { bare: true })
+      for (const name of ['mem', 'naive']) await new Git(join(root, `origin-${name}.git`)).clone(origin.cwd, { bare: true })
       // Checkouts as the sync workflow's actions/checkout leaves the workspace (full history, only .github
       // on disk); the naive baseline writes files, so it gets a full checkout.
       await Promise.all([
-        cloneAsTheWorkflowDoes(new Git(join(root, 'work-s3'), { env: SETUP_GIT_ENV }), origin.cwd),
-        cloneAsTheWorkflowDoes(new Git(join(root, 'work-mem'), { env: SETUP_GIT_ENV }), join(root, 'origin-mem.git')),
-        new Git(join(root, 'work-naive'), { env: SETUP_GIT_ENV }).clone(join(root, 'origin-naive.git')),
+        cloneAsTheWorkflowDoes(new Git(join(root, 'work-s3')), origin.cwd),
+        cloneAsTheWorkflowDoes(new Git(join(root, 'work-mem')), join(root, 'origin-mem.git')),
+        new Git(join(root, 'work-naive')).clone(join(root, 'origin-naive.git')),
       ])
     })
 
@@ -293,8 +293,8 @@ async function cloneAsTheWorkflowDoes(work: Git, url: string): Promise<void> {
 async function runScale(root: string, dataset: Dataset, pendingFile: string, seedFiles: number, receiveLog: string, log: (line: string) => void) {
   const more = seedFiles - dataset.seed.size
   if (more < 0) throw new RangeError(`the scale run needs at least the ${dataset.seed.size} seed records, got ${seedFiles}`)
-  const origin = new Git(join(root, 'origin-scale.git'), { env: SETUP_GIT_ENV })
-  const work = new Git(join(root, 'work-scale'), { env: SETUP_GIT_ENV })
+  const origin = new Git(join(root, 'origin-scale.git'))
+  const work = new Git(join(root, 'work-scale'))
   try {
     await origin.init({ bare: true, initialBranch: 'main' })
     log(`scale: seeding a second origin with ${seedFiles} records (the seed and ${more} more, generated while one fast-import runs)`)
