@@ -11,7 +11,8 @@ import { parseStoredRecord, readCommitted, RecordBusyError, writerToConfirm, typ
 import { listAll } from './listed-texts.ts'
 import { assertUnreferenced } from './referrers.ts'
 import { META_AGI, META_DELETING, META_TX } from './record-metadata.ts'
-import { LostRaceError, Transaction } from './transaction.ts'
+import { IndexEntryRaceError, LostRaceError, Transaction } from './transaction.ts'
+import { isRecordWrite } from './index-entries.ts'
 import type { Author, CommitRef, GitStoreOptions, StoredRecord } from './types.ts'
 
 export interface TransactionResult<T> {
@@ -107,8 +108,10 @@ export class GitStore {
           attempt -= 1
           continue
         }
+        // The first attempt takes index entries to be in step with their records; a run again reads them.
+        await tx.stageIndexEntries(attempt > 1)
         const writes = tx.writes
-        const recordWrites = writes.filter((write) => write.guardText === undefined)
+        const recordWrites = writes.filter(isRecordWrite)
         if (recordWrites.length === 0) return { value, commit: null, records: [], deleted: [] }
         const oid = this.#newId()
         const deletes = recordWrites.filter((write) => write.kind === 'delete')
@@ -140,7 +143,7 @@ export class GitStore {
         return { value, commit, records, deleted: deletes.map((write) => write.key) }
       } catch (error) {
         const raced = error instanceof LostRaceError || error instanceof RecordBusyError
-        if (!raced || tx.usedExplicitVersion) throw error
+        if (!raced || (tx.usedExplicitVersion && !(error instanceof IndexEntryRaceError))) throw error
         if (attempt >= attempts) throw new ConflictError(error.message)
         await this.#sleep(25 + Math.random() * 75)
       }
