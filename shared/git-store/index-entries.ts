@@ -1,6 +1,6 @@
-import { indexedFields, type EntitySpec, type FieldValue, type Schema } from '../agi/types.ts'
+import { indexedFields, type AgiRecord, type EntitySpec, type FieldValue, type Schema } from '../agi/types.ts'
 import { ValidationError } from '../errors.ts'
-import { INDEX_VALUE_MAX_BYTES, indexKey, indexValueText } from '../keys.ts'
+import { INDEX_VALUE_MAX_BYTES, indexKey, indexValueText, parseRecordKey } from '../keys.ts'
 import type { ObjectStore, StoredObject } from '../object-store/object-store.ts'
 import type { StagedWrite } from './transaction.ts'
 
@@ -89,4 +89,19 @@ export function indexEntryKeys(schema: Schema, tenant: string, writes: readonly 
 export async function readIndexEntries(objects: ObjectStore, keys: readonly string[]): Promise<Map<string, StoredObject | null>> {
   const found = await Promise.all(keys.map((key) => objects.get(key)))
   return new Map(keys.map((key, index) => [key, found[index] ?? null]))
+}
+
+/**
+ * The index entries a stored record implies (each a copy of it), by its key and parsed record: what `verify` expects
+ * to find, and rebuilds. A value too long for a key has no entry.
+ */
+export function indexKeysOfRecord(schema: Schema, key: string, record: AgiRecord): string[] {
+  const { tenant, entity, id } = parseRecordKey(schema, key)
+  const spec = schema.entities.get(entity) as EntitySpec
+  const keys: string[] = []
+  for (const [field, value] of indexedValues(spec, record.fields)) {
+    if (new TextEncoder().encode(value).byteLength > INDEX_VALUE_MAX_BYTES) continue
+    keys.push(indexKey(schema, tenant, entity, field, value, id))
+  }
+  return keys
 }

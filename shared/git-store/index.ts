@@ -9,5 +9,5 @@ export { TX_ABANDONED_MS, TX_CONFIRM_WINDOW_MS, TX_DEADLINE_MS } from './time-li
 export type { Author, CommitRef, GitStoreOptions, StoredRecord } from './types.ts'
 export { indexFilter, matchesFilter, type DateRange, type IndexFilter } from './index-list.ts'
 export { IndexMarkers, indexMarkersOf, serializeIndexMarker, writeIndexMarker } from './index-markers.ts'
-export { indexedValues, isRecordWrite } from './index-entries.ts'
+export { indexedValues, indexKeysOfRecord, isRecordWrite } from './index-entries.ts'
 export { IndexEntryRaceError } from './transaction.ts'

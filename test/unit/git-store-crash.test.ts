@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { parseRecord } from '../../shared/agi/index.ts'
-import { GitStore, recoverAbandonedTransactions, TX_ABANDONED_MS } from '../../shared/git-store/index.ts'
+import { GitStore, indexKeysOfRecord, recoverAbandonedTransactions, TX_ABANDONED_MS } from '../../shared/git-store/index.ts'
 import type { Transaction } from '../../shared/git-store/index.ts'
 import { FaultyObjectStore, SimulatedCrash } from '../../shared/object-store/faulty-store.ts'
 import { MemoryObjectStore } from '../../shared/object-store/memory-store.ts'
@@ -9,6 +9,24 @@ import { keysUnder, pendingEntries } from '../contract/git-store-contract.ts'
 import { TEST_SCHEMA } from '../support/test-schema.ts'
 
 const author = { name: 'Crash Bot', email: 'crash@acme.example' }
+
+/**
+ * Invariant 10 for index entries: exactly the entries the records imply, each a copy of its record (same text, same
+ * version, same metadata), none left claimed or tagged by a transaction that did not commit.
+ */
+export async function expectIndexInStep(objects: ObjectStore, label: string): Promise<void> {
+  const expected = new Map<string, string>()
+  for (const key of await keysUnder(objects, 'data/')) {
+    const stored = (await objects.get(key))!
+    for (const entry of indexKeysOfRecord(TEST_SCHEMA, key, parseRecord(stored.text, TEST_SCHEMA).record)) expected.set(entry, key)
+  }
+  const found = await keysUnder(objects, 'index/')
+  expect(found.sort(), label).toEqual([...expected.keys()].sort())
+  for (const key of found) {
+    const [entry, record] = await Promise.all([objects.get(key), objects.get(expected.get(key)!)])
+    expect({ text: entry?.text, version: entry?.version, metadata: entry?.metadata }, `${label}: ${key}`).toEqual({ text: record?.text, version: record?.version, metadata: record?.metadata })
+  }
+}
 
 /** Everything under `data/`, `commits/` and `intents/`, as key → text. */
 async function snapshot(objects: ObjectStore): Promise<Map<string, string>> {
@@ -22,6 +40,8 @@ interface Scenario {
   /** Writes the records the transaction will touch; returns the ids the transaction needs. */
   seed: (store: GitStore) => Promise<Record<string, string>>
   run: (tx: Transaction, ids: Record<string, string>) => Promise<void>
+  /** Storage writes after the commit point (claimed objects removed, the intent): a crash there may still answer. */
+  afterCommit?: number
 }
 
 const scenarios: Scenario[] = [
@@ -46,6 +66,22 @@ const scenarios: Scenario[] = [
       await tx.delete('Customer', ids.c!)
       tx.create('Customer', { name: 'D' })
     },
+  },
+  {
+    name: 'move indexed values: one kept in step, one moved, one removed with its record (4 records)',
+    seed: async (store) => ({
+      a: (await store.create('Customer', { name: 'A', email: 'a@example.com' })).stored.record.id,
+      b: (await store.create('Customer', { name: 'B', email: 'b@example.com' })).stored.record.id,
+      c: (await store.create('Customer', { name: 'C', email: 'c@example.com' })).stored.record.id,
+    }),
+    run: async (tx, ids) => {
+      await tx.edit('Customer', ids.a!, { notes: 'same email, new text' })
+      await tx.edit('Customer', ids.b!, { email: 'b@elsewhere.example' })
+      await tx.delete('Customer', ids.c!)
+      tx.create('Customer', { name: 'D', email: 'd@example.com' })
+    },
+    // C's record and entry and B's old entry were claimed; then the intent.
+    afterCommit: 4,
   },
 ]
 
@@ -78,7 +114,7 @@ describe('crash at every storage operation of a transaction', () => {
             return false
           })
         // Only a crash in the clean-up, after the commit point, may still answer success.
-        if (crashAfter < mutations - 2) expect(acknowledged, `crash point ${crashAfter}`).toBe(false)
+        if (crashAfter < mutations - (scenario.afterCommit ?? 2)) expect(acknowledged, `crash point ${crashAfter}`).toBe(false)
 
         // The recovery pass runs once the writer is surely gone.
         clock.ms += TX_ABANDONED_MS + 1
@@ -87,6 +123,7 @@ describe('crash at every storage operation of a transaction', () => {
         const after = await snapshot(inner)
         expect([...after.keys()].filter((key) => key.startsWith('intents/')), `crash point ${crashAfter}`).toEqual([])
 
+        await expectIndexInStep(inner, `crash point ${crashAfter}`)
         const entries = await pendingEntries(inner)
         const seededEntries = [...seeded.keys()].filter((key) => key.startsWith('commits/')).length
         if (entries.length === seededEntries) {
