@@ -201,6 +201,8 @@ export class GitStore {
     const fromIndex = options.cursor === undefined || options.cursor.startsWith(INDEX_PREFIX)
     if (fromIndex) {
       const complete = options.cursor !== undefined ? Promise.resolve(true) : indexMarkersOf(objects).isComplete(objects, schema, entity, filter.field)
+      // Awaited with the index's list call; if that fails first, the marker's failure is of no interest.
+      complete.catch(() => undefined)
       const page = await listByIndex({ objects, schema, tenant, nowMs: () => this.#now().getTime() }, filter, { limit, cursor: options.cursor }, complete)
       if (page !== null) return page
     }

@@ -2,6 +2,8 @@ import { indexedFields, type AgiRecord, type EntitySpec, type FieldValue, type S
 import { ValidationError } from '../errors.ts'
 import { INDEX_VALUE_MAX_BYTES, indexKey, indexValueText, parseRecordKey } from '../keys.ts'
 import type { ObjectStore, StoredObject } from '../object-store/object-store.ts'
+import { RecordBusyError, transactionState, writerToConfirm } from './record-io.ts'
+import { recoverTransaction } from './recovery.ts'
 import type { StagedWrite } from './transaction.ts'
 
 /**
@@ -85,10 +87,28 @@ export function indexEntryKeys(schema: Schema, tenant: string, writes: readonly 
   return writes.flatMap((write) => stageIndexEntries(schema, tenant, write).map((entry) => entry.key))
 }
 
-/** Reads the entries, in parallel. */
-export async function readIndexEntries(objects: ObjectStore, keys: readonly string[]): Promise<Map<string, StoredObject | null>> {
-  const found = await Promise.all(keys.map((key) => objects.get(key)))
+/**
+ * Reads the entries a write will replace, in parallel, as they stand for a writer: an entry held by an open transaction
+ * is busy (`RecordBusyError`: nothing may be written on top of uncommitted state), an abandoned one is recovered first,
+ * and one undone while it was read is read again. A committed delete's claim is returned as it is: replacing it (at its
+ * version) is how a value comes back to a record before the claim's clean-up ran.
+ */
+export async function readIndexEntries(objects: ObjectStore, tenant: string, nowMs: () => number, keys: readonly string[]): Promise<Map<string, StoredObject | null>> {
+  const found = await Promise.all(keys.map((key) => readEntryForWrite(objects, tenant, nowMs, key)))
   return new Map(keys.map((key, index) => [key, found[index] ?? null]))
+}
+
+async function readEntryForWrite(objects: ObjectStore, tenant: string, nowMs: () => number, key: string): Promise<StoredObject | null> {
+  for (let attempt = 1; ; attempt++) {
+    const stored = await objects.get(key)
+    if (stored === null) return null
+    const writer = writerToConfirm(stored.metadata, tenant, nowMs())
+    if (writer === null) return stored
+    const state = await transactionState(objects, writer, nowMs())
+    if (state.state === 'committed') return stored
+    if (state.state === 'in-flight' || attempt >= 3) throw new RecordBusyError(key)
+    if (state.state === 'abandoned') await recoverTransaction(objects, state.intent)
+  }
 }
 
 /**

@@ -354,7 +354,7 @@ export class Transaction {
   async stageIndexEntries(readEntries: boolean): Promise<void> {
     const { schema, tenant, objects } = this.#ctx
     const records = [...this.#writes.values()]
-    const current = readEntries ? await readIndexEntries(objects, indexEntryKeys(schema, tenant, records)) : undefined
+    const current = readEntries ? await readIndexEntries(objects, tenant, this.#ctx.nowMs, indexEntryKeys(schema, tenant, records)) : undefined
     this.#indexEntries = records.flatMap((write) => stageIndexEntries(schema, tenant, write, current))
   }
 

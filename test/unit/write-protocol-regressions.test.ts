@@ -11,6 +11,7 @@ import { syncedKeyForPending } from '../../shared/keys.ts'
 import { MemoryObjectStore } from '../../shared/object-store/memory-store.ts'
 import type { ObjectStore } from '../../shared/object-store/object-store.ts'
 import { keysUnder, pendingEntries } from '../contract/git-store-contract.ts'
+import { expectIndexInStep } from '../support/index-in-step.ts'
 import { GatedObjectStore } from '../support/gated-store.ts'
 import { TEST_SCHEMA } from '../support/test-schema.ts'
 
@@ -209,6 +210,21 @@ describe('index entries under faults', () => {
     clock.now += TX_ABANDONED_MS + 1
     expect((await recoverAbandonedTransactions(memory, { nowMs: clock.now })).rolledForward).toHaveLength(1)
     expect(await keysUnder(memory, 'index/')).toEqual([`index/acme/Customer/email/x${Buffer.from('grace@example.com').toString('hex')}/${stored.record.id}`])
+  })
+
+  it('a write run again to repair its entries never writes over an open transaction\'s entry', async () => {
+    const { memory, objects, store } = setupStore({ indexed: true })
+    const { stored } = await store().create('Customer', { name: 'Ada', email: 'ada@example.com' })
+    // W's entry lands; its record put is held, so its transaction stays open.
+    const held = objects.gate((call) => call.op === 'put' && call.key === stored.key)
+    const open = store().edit('Customer', stored.record.id, { name: 'W' })
+    await held.reached
+    // A finds the entry out of step with the record it read, runs again reading the entries, and finds W's: busy.
+    await expect(store().edit('Customer', stored.record.id, { notes: 'A' })).rejects.toBeInstanceOf(ConflictError)
+    held.release()
+    await open
+    await expectIndexInStep(memory, 'after both')
+    expect((await store(memory).list('Customer', { where: { email: 'ada@example.com' } })).records.map((found) => found.record.fields.name)).toEqual(['W'])
   })
 
   it('a filtered list never shows an open write, nor one undone between its listing and its confirmation', async () => {
