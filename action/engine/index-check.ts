@@ -65,6 +65,16 @@ export async function checkIndexes(objects: Bucket, schema: Schema, tree: Bucket
   }
 
   const unsettledRecords = new Set(tree.unsettled)
+  // Entities with a write in flight: such a write may yet be undone, and take back the entries it wrote for a record
+  // from before the index, so their indexes are not marked complete this time.
+  const inFlight = new Set<string>()
+  for (const key of tree.unsettled) {
+    try {
+      inFlight.add(parseRecordKey(schema, key).entity)
+    } catch {
+      // Not a record of this schema: nothing to index.
+    }
+  }
   const found = new Map<string, ListedObject>()
   const listed: ListedObject[] = []
   for await (const object of objects.listAll(INDEX_PREFIX)) listed.push(object)
@@ -82,6 +92,7 @@ export async function checkIndexes(objects: Bucket, schema: Schema, tree: Bucket
     const writer = object.metadata[META_TX]
     if (unsettledRecords.has(record) || (writer !== undefined && settledWriters.get(writer) === false)) {
       unsettled += 1
+      inFlight.add(parseIndexKey(object.key).entity)
       expected.delete(object.key)
       continue
     }
@@ -111,6 +122,7 @@ export async function checkIndexes(objects: Bucket, schema: Schema, tree: Bucket
   const now = await objects.getMany(records, 32)
   const moved = new Set(records.filter((key, index) => (now[index]?.version ?? null) !== (tree.files.get(key)?.version ?? null)))
   const steady = problems.filter((problem) => problem.record === undefined || problem.kind === 'unindexable' || !moved.has(problem.record))
+  for (const key of moved) inFlight.add(parseRecordKey(schema, key).entity)
   unsettled += problems.length - steady.length
 
   const result: IndexCheckResult = { entries: listed.length, problems: steady, unsettled, repaired: 0, marked: [] }
@@ -134,7 +146,7 @@ export async function checkIndexes(objects: Bucket, schema: Schema, tree: Bucket
   for (const spec of schema.entities.values()) {
     for (const field of indexedFields(spec)) {
       const name = `${spec.name}.${field.name}`
-      if (incomplete.has(name)) continue
+      if (incomplete.has(name) || inFlight.has(spec.name)) continue
       await writeIndexMarker(objects, schema, spec.name, field.name, new Date(options.nowMs))
       result.marked.push(name)
     }

@@ -282,9 +282,10 @@ describe('verify: index entries', () => {
 
     const repaired = await runVerify(engine(), { repair: true })
     expect(repaired.indexes).toMatchObject({ repaired: 3, unsettled: 1 })
-    expect(repaired.indexes.marked).toContain('Customer.email')
+    // A Customer write is in flight (it could yet be undone): Customer's index waits for the next run.
+    expect(repaired.indexes.marked).not.toContain('Customer.email')
     expect(repaired.indexes.marked).toContain('Invoice.customer_id')
-    expect(await r2.store.get(indexCompleteKey(ERP_SCHEMA, 'Customer', 'email'))).not.toBeNull()
+    expect(await r2.store.get(indexCompleteKey(ERP_SCHEMA, 'Customer', 'email'))).toBeNull()
     expect(await r2.store.get(inFlightEntries[0]!)).toEqual(heldEntry)
     for (const stored of [ada, grace]) {
       const [entry, record] = await Promise.all([r2.store.get(entryOf(stored, stored.record.fields.email as string)), r2.store.get(stored.key)])
@@ -295,5 +296,7 @@ describe('verify: index entries', () => {
     commitPoint.release()
     await inFlight
     expect((await runVerify(engine())).indexes).toMatchObject({ entries: 4, problems: [], unsettled: 0 })
+    expect((await runVerify(engine(), { repair: true })).indexes.marked).toContain('Customer.email')
+    expect(await r2.store.get(indexCompleteKey(ERP_SCHEMA, 'Customer', 'email'))).not.toBeNull()
   })
 })
