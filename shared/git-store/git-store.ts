@@ -87,6 +87,8 @@ export class GitStore {
     // The entry's time must follow the time of every transaction it read: the sync orders commits by it.
     let notBeforeMs = 0
     let restamps = 0
+    // Set once an attempt found index entries out of step with their records: from then on they are read first.
+    let readEntries = false
     for (let attempt = 1; ; attempt++) {
       const nowMs = () => this.#now().getTime()
       const tx = new Transaction({
@@ -113,7 +115,7 @@ export class GitStore {
           continue
         }
         // The first attempt takes index entries to be in step with their records; a run again reads them.
-        await tx.stageIndexEntries(attempt > 1)
+        await tx.stageIndexEntries(readEntries || attempt > 1)
         const writes = tx.writes
         const recordWrites = writes.filter(isRecordWrite)
         if (recordWrites.length === 0) return { value, commit: null, records: [], deleted: [] }
@@ -148,6 +150,13 @@ export class GitStore {
       } catch (error) {
         const raced = error instanceof LostRaceError || error instanceof RecordBusyError
         if (!raced || (tx.usedExplicitVersion && !(error instanceof IndexEntryRaceError))) throw error
+        if (error instanceof IndexEntryRaceError && !readEntries) {
+          // Not yet known to be a lost race (a missing entry is only out of step): run again reading the entries, at
+          // once and without spending the one retry a lost race gets; an entry an open transaction holds is busy then.
+          readEntries = true
+          attempt -= 1
+          continue
+        }
         if (attempt >= attempts) throw new ConflictError(error.message)
         await this.#sleep(25 + Math.random() * 75)
       }
