@@ -142,9 +142,9 @@ export async function prepareCommit(request: CommitRequest): Promise<PreparedCom
       failure ??= outcome.reason
       unknown.push(write)
     } else if (outcome.value === null) {
+      // A record's lost race says more than an index entry's (which may only be out of step): it is the one reported.
       if (lost === undefined || (lost.indexOf !== undefined && write.indexOf === undefined)) lost = write
-    }
-    else versions.set(write.key, outcome.value.version)
+    } else versions.set(write.key, outcome.value.version)
   })
   const undo = async (): Promise<void> => rollBack(objects, { writes, versions, unknown, oid, intentKey: ownIntentKey })
   if (lost !== undefined || failure !== undefined) {

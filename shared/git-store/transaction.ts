@@ -5,7 +5,7 @@ import { recordKey, uniqueKey } from '../keys.ts'
 import type { ObjectStore, StoredObject } from '../object-store/object-store.ts'
 import { conflictMessage, confirmsRead, parseStoredRecord, readCommitted, RecordBusyError, transactionState, writerToConfirm, type CommittedObject, type Writer } from './record-io.ts'
 import { META_DELETING, META_TX_MS } from './record-metadata.ts'
-import { readIndexEntries, stageIndexEntries, indexEntryKeys } from './index-entries.ts'
+import { indexEntryKeys, readIndexEntries, stageIndexEntries } from './index-entries.ts'
 import { duplicateValueError, parseGuard, serializeGuard, unguardedHolder, unguardedUser, uniqueValueText, valueInUseError, type UniqueGuard } from './unique-guards.ts'
 
 /** A write the transaction will make when it commits. */
