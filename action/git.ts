@@ -92,6 +92,20 @@ const REPOSITORY_LOCATORS = [
 const FIXED_ENV = { GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' }
 
 /**
+ * fast-import (and pack-objects) allocate and free a zlib state of about 256 KiB per object written. With
+ * glibc's default trim threshold each free hands the memory back to the kernel and the next object takes
+ * it again: a few `brk` calls per object, most of git's CPU in the kernel (an import of 10,000 entries
+ * measured 97 s, 7.8 s with the memory kept). Keeping up to 256 MiB of freed memory costs nothing else.
+ */
+const MALLOC_TRIM_TUNABLE = 'glibc.malloc.trim_threshold=268435456'
+
+/** GLIBC_TUNABLES with the trim threshold added to whatever the caller's environment already tunes. */
+function withTrimThreshold(tunables: string | undefined): string {
+  const others = (tunables ?? '').split(':').filter((tunable) => tunable !== '' && !tunable.startsWith('glibc.malloc.trim_threshold='))
+  return [...others, MALLOC_TRIM_TUNABLE].join(':')
+}
+
+/**
  * A git working directory (or bare repository).
  *
  * @example
@@ -315,6 +329,7 @@ export class Git {
     const env: NodeJS.ProcessEnv = { ...process.env }
     for (const name of REPOSITORY_LOCATORS) delete env[name]
     Object.assign(env, this.#env, options.env, FIXED_ENV)
+    env.GLIBC_TUNABLES = withTrimThreshold(env.GLIBC_TUNABLES)
 
     return new Promise((resolvePromise, reject) => {
       const child = spawn(this.#binary, args, {

@@ -106,6 +106,14 @@ describe('Git', () => {
     expect(env.get('EXTRA')).toBe('yes')
   })
 
+  it('keeps freed memory in git (glibc trim threshold), adding to the tunables the caller set', async () => {
+    const git = new Git(join(root, 'r'), { env: { GLIBC_TUNABLES: 'glibc.malloc.arena_max=2:glibc.malloc.trim_threshold=1' } })
+    await git.init()
+    const out = await git.run(['-c', 'alias.showenv=!env', 'showenv'])
+    const tunables = out.split('\n').find((line) => line.startsWith('GLIBC_TUNABLES='))
+    expect(tunables).toBe('GLIBC_TUNABLES=glibc.malloc.arena_max=2:glibc.malloc.trim_threshold=268435456')
+  })
+
   it('ignores an inherited GIT_DIR (as set while git runs a hook)', async () => {
     const git = new Git(join(root, 'r'))
     await git.init()

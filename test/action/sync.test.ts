@@ -1,3 +1,4 @@
+import { readdir } from 'node:fs/promises'
 import { describe, expect } from 'vitest'
 import { runSync, type EngineContext } from '../../action/engine/index.ts'
 import { PushRejectedError } from '../../action/engine/branch.ts'
@@ -350,6 +351,20 @@ describe('sync', () => {
     expect(await dataTree(repos.origin, commit.sha)).toEqual(trees.at(-1))
     expect(await pendingKeys(r2.store)).toEqual([])
     expect((await runSync(engine(), { commitMode: 'batch' })).commits).toEqual([])
+  })
+
+  it('works in the sync workflow\'s sparse checkout: the branch follows, no record is written to disk', async ({ r2, repos, engine }) => {
+    const { entries, trees } = await generateHistory(9)
+    await writePending(r2.store, entries)
+    const sparse = await repos.clone('sparse')
+    await sparse.run(['sparse-checkout', 'set', '--cone', '.github'])
+    const result = await runSync(engine({ git: sparse }))
+    expect(result.commits).toHaveLength(9)
+    expect(await dataTree(repos.origin, result.headSha!)).toEqual(trees.at(-1))
+    expect(await sparse.headSha()).toBe(result.headSha)
+    expect(await sparse.run(['status', '--porcelain'])).toBe('')
+    expect(await sparse.run(['ls-files', '-t', '--', 'data'])).toMatch(/^(S [^\n]+\n)+$/)
+    expect(await readdir(sparse.cwd)).toEqual(['.git', 'README.md'])
   })
 
   it('reads enough history in a shallow clone not to commit an entry twice', async ({ r2, repos, engine }) => {

@@ -13,7 +13,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { renderMarkdownReport, type ReportBlock } from './markdown-report.ts'
-import { runSyncBench, type SyncBenchResult, type SyncRun } from './sync/sync-bench.ts'
+import { gitWorkWallMs, runSyncBench, type SyncBenchResult, type SyncRun, type Widest } from './sync/sync-bench.ts'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 
@@ -37,11 +37,11 @@ const markdownFile = resolve(ROOT, values.markdown ?? (quick || only !== undefin
 
 const SCALE = quick
   ? {
-      sync: { seedFiles: 5_000, entryCount: 1_000, naiveEntries: 100, naiveTimeBoxMs: 20_000, plantSample: 50 },
+      sync: { seedFiles: 5_000, entryCount: 1_000, naiveEntries: 100, naiveTimeBoxMs: 20_000, plantSample: 50, scaleSeedFiles: 50_000 },
       worker: { costRepeats: 3, latencyCalls: 20, concurrentCalls: 64, contentionRounds: 3, historySmall: 100, historyBig: 5_000, invoices: 1_000 },
     }
   : {
-      sync: { seedFiles: 50_000, entryCount: 10_000, naiveEntries: 500, naiveTimeBoxMs: 240_000, plantSample: 250 },
+      sync: { seedFiles: 50_000, entryCount: 10_000, naiveEntries: 500, naiveTimeBoxMs: 240_000, plantSample: 250, scaleSeedFiles: 500_000 },
       worker: { costRepeats: 5, latencyCalls: 100, concurrentCalls: 320, contentionRounds: 10, historySmall: 100, historyBig: 100_000, invoices: 1_000 },
     }
 
@@ -53,6 +53,8 @@ const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`
 const n0 = (value: number) => Math.round(value).toLocaleString('en-US')
 const n1 = (value: number) => value.toFixed(1)
 const orDash = (value: number | null | undefined, format: (v: number) => string) => (value === null || value === undefined ? '–' : format(value))
+const dir = (widest: Widest) => `${n0(widest.entries)} entries (${widest.path === '' ? 'the root' : widest.path})`
+const pct = (part: number, whole: number) => `${Math.round((100 * part) / whole)} %`
 
 /** What the run printed, in order, for the markdown report. */
 const report: ReportBlock[] = []
@@ -115,11 +117,14 @@ async function runWorkerBench(): Promise<WorkerSections> {
 // ---------------------------------------------------------------- reporting
 
 function printSync(result: SyncBenchResult): void {
-  const { input, s3, memory, naive, ratios, setup } = result
+  const { input, s3, memory, naive, ratios, setup, scale } = result
   note(
     `\nSYNC — ${n0(input.entries)} pending entries (${input.filesPerEntry.min}–${input.filesPerEntry.max} files, mean ${input.filesPerEntry.mean.toFixed(2)}; ` +
-      `${n0(input.puts)} puts, ${n0(input.deletes)} deletes; ${input.tenants} tenants) on a repository of ${n0(input.seedFiles)} records; ` +
-      `each commit rewrites directories of ${n0(input.treeEntriesPerCommit)} entries on average (largest ${n0(input.largestDirectory)})`,
+      `${n0(input.puts)} puts, ${n0(input.deletes)} deletes; ${input.tenants} tenants) on a repository of ${n0(input.seedFiles)} records at sharded paths ` +
+      '(`data/<tenant>/<Entity>/<aa>/<bb>/<id>.agi`); ' +
+      `each commit rewrites ${n1(input.treeVersionsPerCommit)} directories (all on its paths, up to the root) ` +
+      `holding ${n0(input.treeEntriesPerCommit)} entries in all on average. Widest directory after the sync, counted from git: ${dir(result.widestDirectory)}` +
+      (result.widestDirectory.entries === input.largestDirectory.entries ? ', as the dataset predicts' : `; the dataset predicts ${dir(input.largestDirectory)}`),
   )
   const run = (label: string, r: SyncRun) => [
     label,
@@ -134,17 +139,30 @@ function printSync(result: SyncBenchResult): void {
     run("Miniflare's S3 endpoint (production code path)", s3),
     run('in-memory bucket (the engine without an emulator; RSS includes the bucket)', memory),
   ])
+  const phaseHeader = ['phase', 'wall', 'engine CPU', 'git CPU', 'of which system', 'workerd CPU']
   const phases = (r: SyncRun) =>
     r.phases.map((phase) => [
       phase.name,
       s(phase.wallMs),
       s(phase.engineCpuMs),
       orDash(phase.gitCpuMs, s),
+      orDash(phase.gitSystemCpuMs, s),
       orDash(phase.emulatorCpuMs, s),
     ])
-  table("Phases over Miniflare's S3 (CPU by process: the engine's Node, the git it runs, workerd = the local R2)", ['phase', 'wall', 'engine CPU', 'git CPU', 'workerd CPU'], phases(s3))
+  table("Phases over Miniflare's S3 (CPU by process: the engine's Node, the git it runs, workerd = the local R2)", phaseHeader, phases(s3))
+  if (s3.emulatorCpuMs !== null) note(`  workerd (Miniflare's local R2, one thread) used ${s(s3.emulatorCpuMs)} of CPU during the ${s(s3.wallMs)} of the sync (${pct(s3.emulatorCpuMs, s3.wallMs)} of its wall time)`)
   if (s3.origin !== null) note(`  push: the local origin's receive-pack (index-pack, connectivity check; GitHub's work in production) took ${s(s3.origin.cpuMs)} CPU of the push's git CPU`)
-  table('Phases over the in-memory bucket', ['phase', 'wall', 'engine CPU', 'git CPU', 'workerd CPU'], phases(memory))
+  table('Phases over the in-memory bucket', phaseHeader, phases(memory))
+  const phaseWall = (r: SyncRun, name: string) => s(r.phases.find((phase) => phase.name === name)?.wallMs ?? 0)
+  table(`Scale: the same ${n0(input.entries)} entries over the in-memory bucket onto ${n0(input.seedFiles)} and onto ${n0(scale.seedFiles)} records`, ['measure', `onto ${n0(input.seedFiles)}`, `onto ${n0(scale.seedFiles)}`], [
+    ['wall, list to marked', s(memory.wallMs), s(scale.run.wallMs)],
+    ...memory.phases.map((phase) => [`  ${phase.name}`, s(phase.wallMs), phaseWall(scale.run, phase.name)]),
+    ['git CPU (of which system)', gitCpu(memory), gitCpu(scale.run)],
+    ['engine + git CPU', s(cpuOf(memory)), s(cpuOf(scale.run))],
+    ['peak RSS MB (engine / any process)', `${n0(memory.engineMaxRssMb)} / ${orDash(memory.treeMaxRssMb, n0)}`, `${n0(scale.run.engineMaxRssMb)} / ${orDash(scale.run.treeMaxRssMb, n0)}`],
+    ['widest directory after the sync', dir(result.widestDirectory), dir(scale.widestDirectory)],
+    ['ratio of wall times (of CPU: less moved by other load)', '', `${scale.ratio.toFixed(2)}× (${(cpuOf(scale.run) / cpuOf(memory)).toFixed(2)}×)`],
+  ])
   table('Naive baseline (write files, git add, git commit per entry; one push) on the same entries', ['measure', 'value'], [
     ['entries run', `${naive.measuredEntries}${naive.timeBoxed ? ' (time box reached)' : ''}`],
     ['per entry', `${n0(naive.perEntryMs)} ms`],
@@ -155,12 +173,26 @@ function printSync(result: SyncBenchResult): void {
     ['ratio: naive ÷ engine over in-memory bucket', `${n1(ratios.engineOnly)}×`],
     ['ratio: naive per entry ÷ (fast-import + push) per entry', `${n1(ratios.gitWork)}×`],
   ])
+  note(`  end to end: ${n1(ratios.endToEnd)}× the naive baseline over Miniflare's S3 (${n1(ratios.engineOnly)}× over the in-memory bucket)`)
   table('Setup (not part of any figure above)', ['step', 'time', 'rate'], [
     ['generate records and entries', s(setup.generateMs), ''],
     [`seed ${n0(input.seedFiles)} records into git (one fast-import run)`, s(setup.seedImportMs), ''],
     ['clone the seeded origin (bare copies, checkouts)', s(setup.clonesMs), ''],
     ...setup.planting.map((row) => [`plant ${n0(row.objects)} pending entries via ${row.method}`, s(row.ms), `${n0(row.perSecond)}/s`]),
+    [`scale: seed ${n0(scale.seedFiles)} records into git (generated while one fast-import runs)`, s(setup.scaleSeedImportMs), `${n0(scale.seedFiles / (setup.scaleSeedImportMs / 1000))}/s`],
+    [`scale: clone the ${n0(scale.seedFiles)} records as the sync workflow does (sparse checkout of .github)`, s(setup.scaleCloneMs), ''],
   ])
+}
+
+/** The engine's and its git's CPU over a whole sync. */
+function cpuOf(r: SyncRun): number {
+  return r.phases.reduce((total, phase) => total + phase.engineCpuMs + (phase.gitCpuMs ?? 0), 0)
+}
+
+/** git CPU over a whole sync, and its system part. */
+function gitCpu(r: SyncRun): string {
+  const sum = (pick: (phase: SyncRun['phases'][number]) => number | null) => r.phases.reduce((total, phase) => total + (pick(phase) ?? 0), 0)
+  return `${s(sum((phase) => phase.gitCpuMs))} (${s(sum((phase) => phase.gitSystemCpuMs))})`
 }
 
 function printWorker(sections: WorkerSections): void {
@@ -249,16 +281,45 @@ function evaluateTargets(sync: SyncBenchResult | undefined, worker: WorkerSectio
   const targets: Target[] = []
   const fullScale = !quick
   if (sync !== undefined) {
-    const { s3, memory, ratios, input } = sync
+    const { s3, memory, ratios, input, scale } = sync
+    const phase = (r: SyncRun, name: string) => r.phases.find((candidate) => candidate.name === name) as SyncRun['phases'][number]
+    const gitWork = (r: SyncRun) => {
+      const parts = [phase(r, 'plan + fast-import'), phase(r, 'push')]
+      const cpu = parts.reduce((sum, part) => sum + (part.gitCpuMs ?? 0), 0)
+      const system = parts.reduce((sum, part) => sum + (part.gitSystemCpuMs ?? 0), 0)
+      return `${s(parts[0]!.wallMs)} + ${s(parts[1]!.wallMs)}; git CPU ${s(cpu)}, ${s(system)} of it system`
+    }
     targets.push({
-      target: `sync ${n0(input.entries)} entries end to end ≤ 30 s on ${cpus().length} cores`,
-      met: fullScale ? s3.wallMs <= 30_000 : null,
-      measured: `${s(s3.wallMs)} over Miniflare's S3 (${s(memory.wallMs)} over an in-memory bucket)`,
+      target: `git work (fast-import + push) for ${n0(input.entries)} entries onto ${n0(input.seedFiles)} records ≤ 10 s wall`,
+      met: fullScale ? gitWorkWallMs(s3) <= 10_000 : null,
+      measured: `${s(gitWorkWallMs(s3))} over Miniflare's S3 (${gitWork(s3)}); ${s(gitWorkWallMs(memory))} over the in-memory bucket (${gitWork(memory)})`,
     })
     targets.push({
-      target: '≥ 50× faster than the naive baseline',
+      target: `sync ${n0(input.entries)} entries end to end over an in-memory bucket ≤ 12 s on ${cpus().length} cores`,
+      met: fullScale ? memory.wallMs <= 12_000 : null,
+      measured: s(memory.wallMs),
+    })
+    const emulator = s3.emulatorCpuMs
+    targets.push({
+      target: `sync ${n0(input.entries)} entries end to end over Miniflare's S3 ≤ 30 s on ${cpus().length} cores`,
+      met: fullScale ? s3.wallMs <= 30_000 : null,
+      measured: `${s(s3.wallMs)}` + (emulator === null ? '' : `; workerd (the local R2, one thread) busy ${s(emulator)} of it (${pct(emulator, s3.wallMs)})`),
+    })
+    targets.push({
+      target: '≥ 50× the naive per-entry baseline on the same layout, end to end',
       met: fullScale ? ratios.endToEnd >= 50 : null,
-      measured: `${n1(ratios.endToEnd)}× end to end (${n1(ratios.engineOnly)}× with the in-memory bucket; ${n1(ratios.gitWork)}× for the git work alone)`,
+      measured: `${n1(ratios.endToEnd)}× over Miniflare's S3 (${n1(ratios.engineOnly)}× over the in-memory bucket; ${n1(ratios.gitWork)}× for the git work alone)`,
+    })
+    targets.push({
+      target: `scale: ${n0(input.entries)} entries onto ${n0(scale.seedFiles)} records take ≤ 1.25× the time onto ${n0(input.seedFiles)}`,
+      met: fullScale ? scale.ratio <= 1.25 : null,
+      measured: `${scale.ratio.toFixed(2)}×: ${s(scale.run.wallMs)} against ${s(memory.wallMs)}, in-memory bucket; engine + git CPU ${(cpuOf(scale.run) / cpuOf(memory)).toFixed(2)}×`,
+    })
+    const widest = [sync.widestDirectory, scale.widestDirectory].reduce((a, b) => (b.entries > a.entries ? b : a))
+    targets.push({
+      target: 'widest directory in the benchmarked repository ≤ 1,000 entries',
+      met: fullScale ? widest.entries <= 1000 : null,
+      measured: `${dir(sync.widestDirectory)} after the sync onto ${n0(input.seedFiles)} records; ${dir(scale.widestDirectory)} onto ${n0(scale.seedFiles)}`,
     })
     // The production code path; the in-memory run holds the whole bucket in the engine's process.
     const peak = Math.max(s3.engineMaxRssMb, s3.treeMaxRssMb ?? 0)

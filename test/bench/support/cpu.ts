@@ -12,6 +12,8 @@ export interface CpuSnapshot {
   selfCpuMs: number
   /** Its children that have exited and been waited for (git commands), or null without /proc. */
   childrenCpuMs: number | null
+  /** The part of `childrenCpuMs` spent in the kernel (system time). */
+  childrenSystemCpuMs: number | null
 }
 
 let ticksPerSecond: number | undefined
@@ -42,7 +44,8 @@ export function cpuSnapshot(): CpuSnapshot {
   const fields = statFields('self')
   // After the name: state(0) ppid(1) ... utime(11) stime(12) cutime(13) cstime(14).
   const children = fields === null ? null : ((Number(fields[13]) + Number(fields[14])) * 1000) / clockTicks()
-  return { ms: Date.now(), selfCpuMs: (usage.user + usage.system) / 1000, childrenCpuMs: children }
+  const childrenSystem = fields === null ? null : (Number(fields[14]) * 1000) / clockTicks()
+  return { ms: Date.now(), selfCpuMs: (usage.user + usage.system) / 1000, childrenCpuMs: children, childrenSystemCpuMs: childrenSystem }
 }
 
 /** user + system CPU ms of one process (without its children), or null when it is gone. */

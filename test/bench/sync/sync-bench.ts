@@ -1,11 +1,15 @@
 /**
  * Benchmark 1: the sync engine against the naive baseline, on the same input, in one run.
  *
- * A bare `origin` is seeded with `seedFiles` records in one fast-import run; `entryCount` pending entries
- * are planted in Miniflare's local R2 (not timed as part of the sync). Then, each in its own process:
+ * A bare `origin` is seeded with `seedFiles` records in one fast-import run, each at its sharded path
+ * (`gitPathOfRecordKey`); `entryCount` pending entries are planted in Miniflare's local R2 (not timed as
+ * part of the sync). Then, each in its own process:
  * - the engine over Miniflare's S3 endpoint (the production code path), every request counted, phases
- *   stamped, workerd's CPU sampled so the emulator's share is visible;
+ *   stamped, workerd's CPU sampled so the emulator's share is visible; afterwards the widest directory of
+ *   the origin's tree, counted from git;
  * - the same engine over an in-memory bucket (the same entries), which is the engine without any emulator;
+ * - the same again onto a repository of `scaleSeedFiles` records (the seed and more records no entry
+ *   touches), to see how the sync grows with the repository rather than with the entries;
  * and, in this process, the naive baseline (write files, `git add`, `git commit` per entry, one push) on
  * the first entries, extrapolated to all of them.
  */
@@ -16,11 +20,12 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { withTrailers } from '../../../action/engine/trailers.ts'
-import { fastImport } from '../../../action/fast-import.ts'
 import { Git } from '../../../action/git.ts'
+import { gitPathOfRecordKey } from '../../../shared/keys.ts'
 import { startBucketHost, s3Store, type BucketHost, type PlantObject } from '../support/bucket-host.ts'
 import { CpuSampler, descendantsNamed } from '../support/cpu.ts'
-import { generateDataset, type Dataset } from './dataset.ts'
+import { generateDataset, moreSeedRecords, type Dataset } from './dataset.ts'
+import { importSeed, SETUP_GIT_ENV } from './seed-import.ts'
 import type { RequestKind, SyncChildConfig, SyncChildReport } from './sync-child.ts'
 
 export interface SyncBenchOptions {
@@ -32,6 +37,8 @@ export interface SyncBenchOptions {
   naiveTimeBoxMs: number
   /** Objects planted through each slow method (S3 PutObject, the binding proxy) to measure its rate. */
   plantSample: number
+  /** Records of the repository the scale run syncs the same entries onto (more than `seedFiles`). */
+  scaleSeedFiles: number
   log: (line: string) => void
 }
 
@@ -42,6 +49,8 @@ export interface Phase {
   engineCpuMs: number
   /** CPU of git processes that finished in the phase (null when unknown). */
   gitCpuMs: number | null
+  /** The kernel's part of `gitCpuMs` (system time). */
+  gitSystemCpuMs: number | null
   /** CPU of the local emulator (workerd) in the phase; null for the in-memory run. */
   emulatorCpuMs: number | null
 }
@@ -61,6 +70,8 @@ export interface SyncRun {
   treeMaxRssMb: number | null
   requests: Record<RequestKind, { calls: number; requests: number; keys: number }>
   phases: Phase[]
+  /** CPU of the local emulator (workerd) from the engine's first call to its return; null for the in-memory run. */
+  emulatorCpuMs: number | null
   /**
    * The local origin's side of the push (receive-pack with its index-pack and connectivity check), which
    * GitHub does in production: from /usr/bin/time around receive-pack; null without it.
@@ -78,18 +89,34 @@ export interface SyncBenchResult {
     deletes: number
     filesPerEntry: { min: number; max: number; mean: number }
     contentMb: number
-    /** Entries of the directories each commit rewrites, on average (git writes a new tree for each). */
+    /** Directories each commit rewrites (every one on its paths, up to the root), on average. */
+    treeVersionsPerCommit: number
+    /** Entries of those directories, on average (git writes a new tree for each). */
     treeEntriesPerCommit: number
-    largestDirectory: number
+    /** The widest directory after the last entry, as the dataset predicts it. */
+    largestDirectory: Widest
   }
   setup: {
     generateMs: number
     seedImportMs: number
     clonesMs: number
     planting: { method: string; objects: number; ms: number; perSecond: number }[]
+    /** The scale run's repository: its records generated while one fast-import writes them, then checked out. */
+    scaleSeedImportMs: number
+    scaleCloneMs: number
   }
   s3: SyncRun
   memory: SyncRun
+  /** The widest directory of the origin's tree after the sync over Miniflare's S3, counted from `git ls-tree`. */
+  widestDirectory: Widest
+  /** The same entries over the in-memory bucket onto `seedFiles` (the `memory` run) and onto `scaleSeedFiles` records. */
+  scale: {
+    seedFiles: number
+    run: SyncRun
+    /** `run.wallMs` ÷ `memory.wallMs`. */
+    ratio: number
+    widestDirectory: Widest
+  }
   naive: {
     measuredEntries: number
     timeBoxed: boolean
@@ -110,6 +137,12 @@ export interface SyncBenchResult {
     gitWork: number
   }
   checks: { pendingLeft: number; syncedCopies: number; originCommits: number }
+}
+
+/** A directory of a tree and its entries (files and subdirectories); '' is the root. */
+export interface Widest {
+  path: string
+  entries: number
 }
 
 const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'sync-child.ts')
@@ -140,42 +173,24 @@ export async function runSyncBench(options: SyncBenchOptions): Promise<SyncBench
     const [dataset, generateMs] = await timed(() => generateDataset({ seedFiles: options.seedFiles, entryCount: options.entryCount, startMs: Date.now() - 7 * 86_400_000 }))
 
     // ---- repositories: one seeded origin, copied for each contender so each starts from the same state
-    const origin = new Git(join(root, 'origin.git'))
+    const origin = new Git(join(root, 'origin.git'), { env: SETUP_GIT_ENV })
     await origin.init({ bare: true, initialBranch: 'main' })
-    const seedAt = new Date(Date.now() - 300 * 86_400_000)
-    const [, seedImportMs] = await timed(() =>
-      fastImport(origin, {
-        ref: 'refs/heads/main',
-        commits: [
-          {
-            author: SEED_IDENTITY,
-            authorDate: seedAt,
-            committer: SEED_IDENTITY,
-            committerDate: seedAt,
-            message: `import ${dataset.seed.size} records`,
-            files: [...dataset.seed].map(([path, content]) => ({ path, content })),
-          },
-        ],
-      }),
-    )
+    const [, seedImportMs] = await timed(() => importSeed(origin, seedCommit(dataset.seed.size, seedRecordsOf(dataset))))
     log(`seeded origin with ${dataset.seed.size} files in ${(seedImportMs / 1000).toFixed(1)} s (one fast-import run)`)
     const [, clonesMs] = await timed(async () => {
-      for (const name of ['mem', 'naive']) await new Git(join(root, `origin-${name}.git`)).clone(origin.cwd, { bare: true })
-      // Checkouts, as actions/checkout leaves the workspace (full history).
+      for (const name of ['mem', 'naive']) await new Git(join(root, `origin-${name}.git`), { env: SETUP_GIT_ENV }).clone(origin.cwd, { bare: true })
+      // Checkouts as the sync workflow's actions/checkout leaves the workspace (full history, only .github
+      // on disk); the naive baseline writes files, so it gets a full checkout.
       await Promise.all([
-        new Git(join(root, 'work-s3')).clone(origin.cwd),
-        new Git(join(root, 'work-mem')).clone(join(root, 'origin-mem.git')),
-        new Git(join(root, 'work-naive')).clone(join(root, 'origin-naive.git')),
+        cloneAsTheWorkflowDoes(new Git(join(root, 'work-s3'), { env: SETUP_GIT_ENV }), origin.cwd),
+        cloneAsTheWorkflowDoes(new Git(join(root, 'work-mem'), { env: SETUP_GIT_ENV }), join(root, 'origin-mem.git')),
+        new Git(join(root, 'work-naive'), { env: SETUP_GIT_ENV }).clone(join(root, 'origin-naive.git')),
       ])
     })
 
     // The origin's side of each engine push is timed on its own: in production that work is GitHub's.
-    const receiveLogs = { s3: join(root, 's3-receive.txt'), mem: join(root, 'mem-receive.txt') }
-    if (existsSync('/usr/bin/time')) {
-      const wrapper = join(root, 'receive-pack.sh')
-      await writeFile(wrapper, '#!/bin/sh\nlog="$1"; shift\nexec /usr/bin/time -a -o "$log" -f "%e %U %S %M" git receive-pack "$@"\n', { mode: 0o755 })
-      for (const name of ['s3', 'mem'] as const) await new Git(join(root, `work-${name}`)).config('remote.origin.receivepack', `${wrapper} ${receiveLogs[name]}`)
-    }
+    const receiveLogs = { s3: join(root, 's3-receive.txt'), mem: join(root, 'mem-receive.txt'), scale: join(root, 'scale-receive.txt') }
+    for (const name of ['s3', 'mem'] as const) await timeReceivePack(root, new Git(join(root, `work-${name}`)), receiveLogs[name])
 
     // ---- the bucket and the pending entries (planting is setup, not sync time)
     host = await startBucketHost({ storageDir: join(root, 'bucket') })
@@ -196,6 +211,8 @@ export async function runSyncBench(options: SyncBenchOptions): Promise<SyncBench
       syncedCopies: await host.count('synced/'),
       originCommits: Number((await origin.run(['rev-list', '--count', 'main'])).trim()),
     }
+    const widest = await widestDirectory(origin, 'main')
+    log(`  widest directory of the origin after the sync: ${widest.entries} entries (${widest.path || 'the root'})`)
 
     // ---- the same engine, same entries, bucket in memory
     log('sync over an in-memory bucket (the engine alone)')
@@ -207,10 +224,13 @@ export async function runSyncBench(options: SyncBenchOptions): Promise<SyncBench
     await host.dispose()
     host = undefined
 
+    // ---- the same entries, bucket in memory, onto a repository of `scaleSeedFiles` records
+    const scale = await runScale(root, dataset, pendingFile, options.scaleSeedFiles, receiveLogs.scale, log)
+
     // ---- the naive baseline
     const naive = await runNaive(root, dataset, origin, options, log)
 
-    const gitWorkMs = s3.phases.filter((phase) => phase.name === 'plan + fast-import' || phase.name === 'push').reduce((sum, phase) => sum + phase.wallMs, 0)
+    const gitWorkMs = gitWorkWallMs(s3)
     const stats = dataset.stats
     return {
       input: {
@@ -222,12 +242,15 @@ export async function runSyncBench(options: SyncBenchOptions): Promise<SyncBench
         deletes: stats.deletes,
         filesPerEntry: { min: stats.minFiles, max: stats.maxFiles, mean: stats.files / dataset.entries.length },
         contentMb: stats.bytes / 1e6,
+        treeVersionsPerCommit: stats.treeVersions / dataset.entries.length,
         treeEntriesPerCommit: stats.treeEntries / dataset.entries.length,
         largestDirectory: stats.largestDirectory,
       },
-      setup: { generateMs, seedImportMs, clonesMs, planting },
+      setup: { generateMs, seedImportMs, clonesMs, planting, scaleSeedImportMs: scale.seedImportMs, scaleCloneMs: scale.cloneMs },
       s3,
       memory,
+      widestDirectory: widest,
+      scale: { seedFiles: scale.seedFiles, run: scale.run, ratio: scale.run.wallMs / memory.wallMs, widestDirectory: scale.widestDirectory },
       naive,
       ratios: {
         endToEnd: naive.extrapolatedMs / s3.wallMs,
@@ -240,6 +263,85 @@ export async function runSyncBench(options: SyncBenchOptions): Promise<SyncBench
     await host?.dispose()
     await rm(root, { recursive: true, force: true })
   }
+}
+
+/** The git work of a sync: fast-import and push, wall time. */
+export function gitWorkWallMs(run: SyncRun): number {
+  return run.phases.filter((phase) => phase.name === 'plan + fast-import' || phase.name === 'push').reduce((sum, phase) => sum + phase.wallMs, 0)
+}
+
+function seedCommit(records: number, files: Iterable<{ path: string; content: string }>) {
+  return { ref: 'refs/heads/main', identity: SEED_IDENTITY, at: new Date(Date.now() - 300 * 86_400_000), message: `import ${records} records`, records: files }
+}
+
+function* seedRecordsOf(dataset: Dataset): Generator<{ path: string; content: string }> {
+  for (const [path, content] of dataset.seed) yield { path, content }
+}
+
+/**
+ * The scale run: a second origin holding the dataset's seed and `seedFiles` minus that many more records
+ * (generated as one fast-import writes them; no entry touches them), checked out, and the engine over the
+ * in-memory bucket syncing the same pending entries into it. The repositories are removed afterwards.
+ */
+/** A clone with the whole history and a cone-mode sparse checkout of `.github`, as the sync workflow checks out. */
+async function cloneAsTheWorkflowDoes(work: Git, url: string): Promise<void> {
+  await work.clone(url, { noCheckout: true })
+  await work.run(['sparse-checkout', 'set', '--cone', '.github'])
+  await work.run(['checkout', '--quiet', 'main'])
+}
+
+async function runScale(root: string, dataset: Dataset, pendingFile: string, seedFiles: number, receiveLog: string, log: (line: string) => void) {
+  const more = seedFiles - dataset.seed.size
+  if (more < 0) throw new RangeError(`the scale run needs at least the ${dataset.seed.size} seed records, got ${seedFiles}`)
+  const origin = new Git(join(root, 'origin-scale.git'), { env: SETUP_GIT_ENV })
+  const work = new Git(join(root, 'work-scale'), { env: SETUP_GIT_ENV })
+  try {
+    await origin.init({ bare: true, initialBranch: 'main' })
+    log(`scale: seeding a second origin with ${seedFiles} records (the seed and ${more} more, generated while one fast-import runs)`)
+    const records = function* () {
+      yield* seedRecordsOf(dataset)
+      yield* moreSeedRecords({ count: more, beforeMs: dataset.seedStartMs })
+    }
+    const [seeded, seedImportMs] = await timed(() => importSeed(origin, seedCommit(seedFiles, records())))
+    if (seeded.records !== seedFiles) throw new Error(`scale: imported ${seeded.records} records, expected ${seedFiles}`)
+    const [, cloneMs] = await timed(() => cloneAsTheWorkflowDoes(work, origin.cwd))
+    log(`  seeded in ${(seedImportMs / 1000).toFixed(1)} s, checked out in ${(cloneMs / 1000).toFixed(1)} s`)
+    await timeReceivePack(root, work, receiveLog)
+    log(`scale: sync over an in-memory bucket onto ${seedFiles} records`)
+    const report = await runChild(root, 'scale', { store: 'memory', repo: work.cwd, branch: 'main', pendingFile })
+    const run = summarize(report.report, report.time, null, await receiveTime(receiveLog))
+    log(`  ${run.commits} commits in ${(run.wallMs / 1000).toFixed(1)} s`)
+    const widest = await widestDirectory(origin, 'main')
+    log(`  widest directory: ${widest.entries} entries (${widest.path || 'the root'})`)
+    return { seedFiles, seedImportMs, cloneMs, run, widestDirectory: widest }
+  } finally {
+    await Promise.all([rm(origin.cwd, { recursive: true, force: true }), rm(work.cwd, { recursive: true, force: true })])
+  }
+}
+
+/**
+ * The directory of `rev`'s tree with the most entries, counted from git itself: every path `ls-tree`
+ * lists (files and directories alike) is one entry of its parent.
+ */
+export async function widestDirectory(git: Git, rev: string): Promise<Widest> {
+  const entries = new Map<string, number>()
+  for (const path of (await git.run(['ls-tree', '-r', '-t', '-z', '--name-only', rev])).split('\0')) {
+    if (path === '') continue
+    const slash = path.lastIndexOf('/')
+    const parent = slash < 0 ? '' : path.slice(0, slash)
+    entries.set(parent, (entries.get(parent) ?? 0) + 1)
+  }
+  let widest: Widest = { path: '', entries: 0 }
+  for (const [path, count] of entries) if (count > widest.entries) widest = { path, entries: count }
+  return widest
+}
+
+/** Has every push of `work` time the origin's receive-pack into `logFile` (GitHub's work in production). */
+async function timeReceivePack(root: string, work: Git, logFile: string): Promise<void> {
+  if (!existsSync('/usr/bin/time')) return
+  const wrapper = join(root, 'receive-pack.sh')
+  if (!existsSync(wrapper)) await writeFile(wrapper, '#!/bin/sh\nlog="$1"; shift\nexec /usr/bin/time -a -o "$log" -f "%e %U %S %M" git receive-pack "$@"\n', { mode: 0o755 })
+  await work.config('remote.origin.receivepack', `${wrapper} ${logFile}`)
 }
 
 /**
@@ -333,6 +435,7 @@ function summarize(report: SyncChildReport, time: { maxRssKb: number; wallS: num
     wallMs: to.ms - from.ms,
     engineCpuMs: to.selfCpuMs - from.selfCpuMs,
     gitCpuMs: withChildren && from.childrenCpuMs !== null && to.childrenCpuMs !== null ? to.childrenCpuMs - from.childrenCpuMs : null,
+    gitSystemCpuMs: withChildren && from.childrenSystemCpuMs !== null && to.childrenSystemCpuMs !== null ? to.childrenSystemCpuMs - from.childrenSystemCpuMs : null,
     emulatorCpuMs: emulator === null ? null : emulator.between(from.ms, to.ms),
   })
   const phases: Phase[] = [
@@ -347,6 +450,7 @@ function summarize(report: SyncChildReport, time: { maxRssKb: number; wallS: num
   // follow-branch git CPU: children finished between `pushed` and `end` minus nothing else runs git then.
   const followPhase = phases[5] as Phase
   if (pushed.childrenCpuMs !== null && end.childrenCpuMs !== null) followPhase.gitCpuMs = end.childrenCpuMs - pushed.childrenCpuMs
+  if (pushed.childrenSystemCpuMs !== null && end.childrenSystemCpuMs !== null) followPhase.gitSystemCpuMs = end.childrenSystemCpuMs - pushed.childrenSystemCpuMs
   const wallMs = end.ms - start.ms
   const requests = Object.fromEntries(
     Object.entries(report.requests).map(([kind, stats]) => [kind, { calls: stats.calls, requests: stats.requests, keys: stats.keys }]),
@@ -362,12 +466,13 @@ function summarize(report: SyncChildReport, time: { maxRssKb: number; wallS: num
     treeMaxRssMb: time === null ? null : time.maxRssKb / 1024,
     requests,
     phases,
+    emulatorCpuMs: emulator === null ? null : emulator.between(start.ms, end.ms),
     origin,
   }
 }
 
 /**
- * For each entry: write or remove its files, `git add` them, `git commit` (author and date the entry's, the
+ * For each entry: write or remove its files (at their sharded paths, as the engine does), `git add` them, `git commit` (author and date the entry's, the
  * message with the same trailers); after the last, one push. Runs the first `naiveEntries` (or until the time
  * box) and extrapolates.
  */
@@ -379,8 +484,9 @@ async function runNaive(root: string, dataset: Dataset, origin: Git, options: Sy
   let measured = 0
   for (const entry of dataset.entries.slice(0, limit)) {
     if (performance.now() - started > options.naiveTimeBoxMs) break
-    for (const file of entry.files) {
-      const path = join(work.cwd, file.path)
+    const paths = entry.files.map((file) => gitPathOfRecordKey(file.path))
+    for (const [index, file] of entry.files.entries()) {
+      const path = join(work.cwd, paths[index] as string)
       if (file.op === 'put') {
         await mkdir(dirname(path), { recursive: true })
         await writeFile(path, file.content)
@@ -388,7 +494,7 @@ async function runNaive(root: string, dataset: Dataset, origin: Git, options: Sy
         await unlink(path)
       }
     }
-    await work.run(['add', '-A', '--', ...entry.paths])
+    await work.run(['add', '-A', '--', ...paths])
     await work.run(['commit', '--quiet', '--no-verify', `--author=${entry.author.name} <${entry.author.email}>`, `--date=${entry.ts}`, '-m', withTrailers(entry.message, [entry.oid], [entry.tenant])], {
       env: { GIT_COMMITTER_NAME: COMMITTER.name, GIT_COMMITTER_EMAIL: COMMITTER.email },
     })

@@ -60,7 +60,7 @@ function emptyStats(): Record<RequestKind, RequestStats> {
 /** Time and this process's CPU, without reading /proc (cheap enough to take at every request). */
 function lightSnapshot(): CpuSnapshot {
   const usage = process.cpuUsage()
-  return { ms: Date.now(), selfCpuMs: (usage.user + usage.system) / 1000, childrenCpuMs: null }
+  return { ms: Date.now(), selfCpuMs: (usage.user + usage.system) / 1000, childrenCpuMs: null, childrenSystemCpuMs: null }
 }
 
 /** Counts requests by kind and when the first started and the last ended. */
