@@ -6,7 +6,7 @@
 export const ERROR_CODES = {
   invalid_input: {
     status: 400,
-    when: 'malformed JSON; arguments that fail the tool\'s schema or the entity\'s field rules (`details.issues`: `[{ "path", "message" }]`); a bad `cursor`, `limit`, `Idempotency-Key` or record path',
+    when: 'malformed JSON; arguments that fail the tool\'s schema or the entity\'s field rules (`details.issues`: `[{ "path", "message" }]`); a bad `cursor`, `limit`, `Idempotency-Key` or record path; a `where` on a field that is not indexed (the message names the indexed ones)',
   },
   unauthorized: { status: 401, when: 'no token, or a malformed, expired, forged, wrongly signed or badly claimed one (with `WWW-Authenticate: Bearer`)' },
   forbidden: {

@@ -11,11 +11,14 @@
  *   quarantine/<original key>                         something corrupt, moved aside
  *   idempotency/<tenant>/<sha256 of the key>.json     the first answer to an Idempotency-Key
  *   unique/<tenant>/<Entity>/<field>/<hex>.json       which record holds a UNIQUE field's value
+ *   index/<tenant>/<Entity>/<field>/x<hex>/<id>       an index entry: the record `id` holds the value (a copy of the
+ *                                                     record, written in its transaction)
+ *   index-complete/<Entity>/<field>.json              every record of every tenant has its entries of this index
  *
  * Entry keys carry 9999999999999 minus the epoch milliseconds, zero-padded to 13 digits, so a
  * plain (ascending) list of one tenant's prefix yields the newest entries first.
  */
-import type { Schema } from './agi/types.ts'
+import { isIndexed, type FieldValue, type Schema } from './agi/types.ts'
 import { ValidationError } from './errors.ts'
 import { TENANT_PATTERN, TENANT_SOURCE, UUID_PATTERN, UUID_SOURCE, UUID_V7_PATTERN } from './patterns.ts'
 
@@ -26,6 +29,8 @@ export const INTENTS_PREFIX = 'intents/'
 export const QUARANTINE_PREFIX = 'quarantine/'
 export const IDEMPOTENCY_PREFIX = 'idempotency/'
 export const UNIQUE_PREFIX = 'unique/'
+export const INDEX_PREFIX = 'index/'
+export const INDEX_COMPLETE_PREFIX = 'index-complete/'
 
 /** What the `.agi` grammar allows as an entity name; the schema decides which ones exist. */
 const ENTITY_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_]{0,63}$/
@@ -47,6 +52,10 @@ const IDEMPOTENCY_KEY_PATTERN = new RegExp(`^idempotency/(${TENANT_SOURCE})/([0-
 /** Header values are visible ASCII; inner spaces allowed, none at the ends. */
 const IDEMPOTENCY_VALUE_PATTERN = /^[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?$/
 const MAX_KEY_BYTES = 1024
+const FIELD_NAME_PATTERN = /^[a-z][a-z0-9_]{0,63}$/
+const INDEX_KEY_PATTERN = new RegExp(`^index/(${TENANT_SOURCE})/([A-Za-z][A-Za-z0-9_]{0,63})/([a-z][a-z0-9_]{0,63})/x((?:[0-9a-f]{2}){0,256})/(${UUID_SOURCE})$`)
+/** Longest value an index holds, in UTF-8 bytes: its key stays well inside R2's 1,024 bytes. */
+export const INDEX_VALUE_MAX_BYTES = 256
 
 export interface RecordKeyParts {
   tenant: string
@@ -322,6 +331,77 @@ export function uniqueKey(schema: Schema, tenant: string, entity: string, field:
   return `${UNIQUE_PREFIX}${assertTenant(tenant)}/${entity}/${field}/${hex}.json`
 }
 
+// ---------------------------------------------------------------- indexes
+
+export interface IndexKeyParts {
+  tenant: string
+  entity: string
+  field: string
+  /** The value as `indexValueText` spells it. */
+  value: string
+  id: string
+}
+
+/** How a field's value is spelled in an index key (and compared by a filter): money in cents, bools and numbers as text. */
+export function indexValueText(value: FieldValue): string {
+  return typeof value === 'string' ? value : typeof value === 'bigint' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : JSON.stringify(value)
+}
+
+function assertIndexedField(schema: Schema, entity: string, field: unknown): string {
+  const name = assertEntity(schema, entity)
+  if (typeof field !== 'string' || !FIELD_NAME_PATTERN.test(field)) throw invalid('field', field, 'a field name is lowercase letters, digits and "_"')
+  const spec = schema.entities.get(name)?.fields.find((candidate) => candidate.name === field)
+  if (spec === undefined || !isIndexed(spec)) throw invalid('field', field, `${name} has no index on it`)
+  return field
+}
+
+/**
+ * The value segment: `x` and the lowercase hex of the value's UTF-8 bytes. No value can shape the key (no "/", no
+ * "..", nothing unprintable), and key order is the values' byte order, so a range of dates is a range of keys: hex
+ * keeps byte order, and "/" sorts below every hex digit, so a value sorts before its own extensions.
+ */
+function indexValueSegment(value: string): string {
+  if (typeof value !== 'string') throw invalid('value', value, 'an indexed value is text')
+  const bytes = new TextEncoder().encode(value)
+  if (bytes.byteLength > INDEX_VALUE_MAX_BYTES) throw invalid('value', value, `an indexed value is at most ${INDEX_VALUE_MAX_BYTES} bytes of UTF-8`)
+  return `x${toHex(bytes)}`
+}
+
+/** Every entry of one index of one tenant: `index/<tenant>/<Entity>/<field>/`. */
+export function indexFieldPrefix(schema: Schema, tenant: string, entity: string, field: string): string {
+  return `${INDEX_PREFIX}${assertTenant(tenant)}/${assertEntity(schema, entity)}/${assertIndexedField(schema, entity, field)}/`
+}
+
+/** The entries of one value: `index/<tenant>/<Entity>/<field>/x<hex>/`, in id order. */
+export function indexValuePrefix(schema: Schema, tenant: string, entity: string, field: string, value: string): string {
+  return `${indexFieldPrefix(schema, tenant, entity, field)}${indexValueSegment(value)}/`
+}
+
+/**
+ * Where a range scan starts: every entry of a value at least `value` sorts after this key (list's `startAfter` is
+ * exclusive, and the entries of `value` itself extend it).
+ */
+export function indexRangeStart(schema: Schema, tenant: string, entity: string, field: string, value: string): string {
+  return `${indexFieldPrefix(schema, tenant, entity, field)}${indexValueSegment(value)}`
+}
+
+export function indexKey(schema: Schema, tenant: string, entity: string, field: string, value: string, id: string): string {
+  return `${indexValuePrefix(schema, tenant, entity, field, value)}${assertId(id)}`
+}
+
+/** An index key's parts, by its shape only (an index since removed from the schema still parses). */
+export function parseIndexKey(key: string): IndexKeyParts {
+  const match = typeof key === 'string' ? INDEX_KEY_PATTERN.exec(key) : null
+  const value = match === null ? null : fromHexUtf8(match[4]!)
+  if (match === null || value === null) throw invalid('key', key, 'expected index/<tenant>/<Entity>/<field>/x<hex of the value>/<uuid>')
+  return { tenant: match[1]!, entity: match[2]!, field: match[3]!, value, id: match[5]! }
+}
+
+/** The marker that an index is complete in every tenant (written by a rebuild, once no record lacks its entries). */
+export function indexCompleteKey(schema: Schema, entity: string, field: string): string {
+  return `${INDEX_COMPLETE_PREFIX}${assertEntity(schema, entity)}/${assertIndexedField(schema, entity, field)}.json`
+}
+
 // ---------------------------------------------------------------- ids
 
 /** Counter state that keeps ids created in the same millisecond in creation order. */
@@ -386,6 +466,16 @@ function toHex(bytes: Uint8Array): string {
   let hex = ''
   for (const byte of bytes) hex += byte.toString(16).padStart(2, '0')
   return hex
+}
+
+function fromHexUtf8(hex: string): string | null {
+  const bytes = new Uint8Array(hex.length / 2)
+  for (let index = 0; index < bytes.length; index++) bytes[index] = Number.parseInt(hex.slice(index * 2, index * 2 + 2), 16)
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes)
+  } catch {
+    return null
+  }
 }
 
 function invalid(field: string, value: unknown, why: string): ValidationError {

@@ -11,8 +11,20 @@ import { mcpRoutes } from './routes/mcp.ts'
 import { toolRoutes } from './routes/tools.ts'
 import { TOOLS } from './tools/catalogue.ts'
 
-/** The production bucket: the R2 binding. */
-export const r2Bucket: ObjectStoreFactory = (env) => new R2ObjectStore(env.BUCKET)
+const R2_STORES = new WeakMap<R2Bucket, R2ObjectStore>()
+
+/**
+ * The production bucket: the R2 binding, one store object per binding, so what a request learns about the bucket
+ * (which indexes are complete) serves the next ones.
+ */
+export const r2Bucket: ObjectStoreFactory = (env) => {
+  let store = R2_STORES.get(env.BUCKET)
+  if (store === undefined) {
+    store = new R2ObjectStore(env.BUCKET)
+    R2_STORES.set(env.BUCKET, store)
+  }
+  return store
+}
 
 export interface AppOptions {
   /** The bucket each request works on; tests wrap the binding to count or crash operations. */

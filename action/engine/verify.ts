@@ -6,13 +6,14 @@ import { DATA_PREFIX, gitPathOfRecordKey, parseRecordKey, recordKeyNamedByGitPat
 import type { FastImportFile } from '../fast-import.ts'
 import type { Bucket } from './bucket.ts'
 import { fetchTip, publish } from './branch.ts'
+import { checkIndexes, logIndexCheck, type IndexCheckResult } from './index-check.ts'
 import { readBucketTree, stillDrifted, type BucketFile } from './bucket-tree.ts'
 import { resolveContext, type EngineContext, type ResolvedContext } from './context.ts'
 import { loadPendingEntries, type PendingEntry } from './pending.ts'
 import type { CommitReport } from './report.ts'
 
 export interface VerifyOptions {
-  /** Commit the bucket's state of every drifted file as one commit. */
+  /** Commit the bucket's state of every drifted file as one commit, and rebuild index entries from `data/`. */
   repair?: boolean
   /** Report only: no recovery pass, no commit. */
   dryRun?: boolean
@@ -52,6 +53,8 @@ export interface VerifyResult {
   unsettled: string[]
   drift: Drift[]
   integrity: IntegrityProblem[]
+  /** Index entries that disagree with `data/` (derived data: `repair` rebuilds them). */
+  indexes: IndexCheckResult
   /** The reconcile commit, when `repair` made one. */
   repaired: CommitReport | null
   headSha: string | null
@@ -96,6 +99,8 @@ export async function runVerify(engine: EngineContext, options: VerifyOptions = 
   const integrity = checkIntegrity(context, bucket)
   for (const problem of integrity.slice(0, 100)) logger.warning(`integrity: ${problem.path ?? ''}${problem.path === undefined ? '' : ': '}${problem.message}`)
   if (integrity.length > 100) logger.warning(`integrity: … and ${integrity.length - 100} more`)
+  const indexes = await checkIndexes(objects, context.schema, tree, { nowMs: context.now().getTime(), repair: options.repair === true && !dryRun })
+  logIndexCheck(logger, indexes)
 
   const result: VerifyResult = {
     mode: 'verify',
@@ -108,6 +113,7 @@ export async function runVerify(engine: EngineContext, options: VerifyOptions = 
     unsettled,
     drift,
     integrity,
+    indexes,
     repaired: null,
     headSha: tip,
   }

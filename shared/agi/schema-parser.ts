@@ -12,12 +12,14 @@
  * A field line is `name: type` followed by modifiers in any order: `REQUIRED`, `= default`,
  * `IN (...)` (string fields), `REFERENCES Entity` (id fields), `COMPUTED` (written only by intent tools,
  * which keep it consistent with other records, never by a generic create or edit), `UNIQUE` (one record per
- * value in a tenant) and `USES Entity(field)` (names a record by a UNIQUE value, which then never changes). `CRUD` is mandatory so that no
+ * value in a tenant), `USES Entity(field)` (names a record by a UNIQUE value, which then never changes) and `INDEX` (the
+ * store keeps an index of the field, so lists filtered on it cost per page; every `REFERENCES` field is indexed
+ * without it). `CRUD` is mandatory so that no
  * entity is ever writable by accident.
  */
 import { AgiLexer, describeToken, ENTITY_NAME_PATTERN, FIELD_NAME_PATTERN, type Token } from './lexer.ts'
 import { readFieldValue } from './record-parser.ts'
-import { CRUD_OPERATIONS, FIELD_TYPES, type CrudOperation, type EntitySpec, type FieldSpec, type Schema } from './types.ts'
+import { CRUD_OPERATIONS, FIELD_TYPES, INDEXABLE_TYPES, type CrudOperation, type EntitySpec, type FieldSpec, type Schema } from './types.ts'
 
 interface PendingReference {
   target: string
@@ -180,6 +182,10 @@ function parseField(lexer: AgiLexer, nameToken: Token, references: PendingRefere
       if (field.unique === true) lexer.fail(`UNIQUE given twice for ${name}`, token.offset)
       if (type === 'json') lexer.fail(`UNIQUE does not apply to json fields`, token.offset)
       field.unique = true
+    } else if (isToken(token, 'word', 'INDEX')) {
+      if (field.index === true) lexer.fail(`INDEX given twice for ${name}`, token.offset)
+      if (!INDEXABLE_TYPES.includes(type)) lexer.fail(`INDEX does not apply to ${type} fields; it takes ${INDEXABLE_TYPES.join(', ')}`, token.offset)
+      field.index = true
     } else if (isToken(token, 'word', 'IN')) {
       if (type !== 'string') lexer.fail(`IN applies only to string fields; ${name} is ${type}`, token.offset)
       if (field.oneOf !== undefined) lexer.fail(`IN given twice for ${name}`, token.offset)

@@ -38,6 +38,24 @@ export interface FieldSpec {
    * code). The value must be held by a record, and once used its holder can never give it up.
    */
   uses?: { entity: string; field: string }
+  /**
+   * `INDEX`: the store keeps an index entry per record under the field's value, so lists filtered on it cost per
+   * page, not per collection. Every `REFERENCES` field is indexed without it (see `isIndexed`).
+   */
+  index?: boolean
+}
+
+/** Field types an index can hold: exact values that spell one way (no json, no float). */
+export const INDEXABLE_TYPES: readonly FieldType[] = ['string', 'number', 'money', 'bool', 'date', 'datetime', 'id']
+
+/** Whether the store keeps an index of the field: declared `INDEX`, or a `REFERENCES` field. */
+export function isIndexed(field: FieldSpec): boolean {
+  return field.index === true || field.references !== undefined
+}
+
+/** The fields of an entity the store indexes, in declaration order. */
+export function indexedFields(spec: EntitySpec): FieldSpec[] {
+  return spec.fields.filter(isIndexed)
 }
 
 export interface EntitySpec {

@@ -1,5 +1,5 @@
 import { serializeRecord } from '../agi/index.ts'
-import type { Schema } from '../agi/types.ts'
+import type { AgiRecord, Schema } from '../agi/types.ts'
 import { gitBlobSha } from '../blob-sha.ts'
 import type { CommitEntry } from '../commit-entry.ts'
 import { entrySummaryMetadata } from '../entry-metadata.ts'
@@ -7,10 +7,11 @@ import { AccelerandoError } from '../errors.ts'
 import { intentKey, pendingEntryKey } from '../keys.ts'
 import { encodeMetadataText } from '../metadata-text.ts'
 import type { ObjectStore } from '../object-store/object-store.ts'
+import { isRecordWrite } from './index-entries.ts'
 import { serializeIntent, type Intent, type IntentOp } from './intent.ts'
 import { META_AGI, META_AGI_MAX_BYTES, META_DELETING, META_TX, META_TX_MS } from './record-metadata.ts'
 import { TX_DEADLINE_MS } from './time-limits.ts'
-import { LostRaceError, type StagedWrite } from './transaction.ts'
+import { IndexEntryRaceError, LostRaceError, type StagedWrite } from './transaction.ts'
 import type { Author, CommitRef } from './types.ts'
 
 export interface CommitRequest {
@@ -87,7 +88,10 @@ export async function prepareCommit(request: CommitRequest): Promise<PreparedCom
   const ts = request.ts.toISOString()
   const entryKey = pendingEntryKey(request.tenant, request.ts, oid)
   const ownIntentKey = intentKey(request.tenant, oid)
-  const texts = writes.map((write) => (write.guardText !== undefined ? write.guardText : write.kind === 'delete' ? null : serializeRecord(write.record, request.schema)))
+  // An index entry's text is its record's: serialized once per record.
+  const serialized = new Map<AgiRecord, string>()
+  const textOf = (record: AgiRecord): string => serialized.get(record) ?? serialized.set(record, serializeRecord(record, request.schema)).get(record)!
+  const texts = writes.map((write) => (write.guardText !== undefined ? write.guardText : write.kind === 'delete' ? null : textOf(write.record)))
   const entry = await buildEntry(request, ts, texts)
 
   const ops: IntentOp[] = writes.map((write) => ({
@@ -137,12 +141,15 @@ export async function prepareCommit(request: CommitRequest): Promise<PreparedCom
     if (outcome.status === 'rejected') {
       failure ??= outcome.reason
       unknown.push(write)
-    } else if (outcome.value === null) lost ??= write
-    else versions.set(write.key, outcome.value.version)
+    } else if (outcome.value === null) {
+      // A record's lost race says more than an index entry's (which may only be out of step): it is the one reported.
+      if (lost === undefined || (lost.indexOf !== undefined && write.indexOf === undefined)) lost = write
+    } else versions.set(write.key, outcome.value.version)
   })
   const undo = async (): Promise<void> => rollBack(objects, { writes, versions, unknown, oid, intentKey: ownIntentKey })
   if (lost !== undefined || failure !== undefined) {
     await undo()
+    if (lost?.indexOf !== undefined) throw new IndexEntryRaceError(lost.entity, lost.id)
     if (lost !== undefined) throw new LostRaceError(lost.entity, lost.id)
     throw failure
   }
@@ -209,9 +216,9 @@ async function settle(work: Promise<unknown> | undefined): Promise<{ error: unkn
   }
 }
 
-/** The entry names the records only: guard objects are derived data, never in git. */
+/** The entry names the records only: guard objects and index entries are derived data, never in git. */
 async function buildEntry(request: CommitRequest, ts: string, texts: (string | null)[]): Promise<CommitEntry> {
-  const records = request.writes.flatMap((write, index) => (write.guardText === undefined ? [{ write, content: texts[index] }] : []))
+  const records = request.writes.flatMap((write, index) => (isRecordWrite(write) ? [{ write, content: texts[index] }] : []))
   const files = await Promise.all(
     records.map(async ({ write, content }) => {
       if (content === null || content === undefined) return { path: write.key, op: 'delete' as const }

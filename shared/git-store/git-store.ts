@@ -1,6 +1,6 @@
 import type { AgiRecord, FieldValue, Schema } from '../agi/types.ts'
 import { ConflictError, OperationNotAllowedError, ValidationError } from '../errors.ts'
-import { entityPrefix, intentsPrefix, newId, parseIntentKey, parseRecordKey, recordKey } from '../keys.ts'
+import { entityPrefix, INDEX_PREFIX, intentsPrefix, newId, parseIntentKey, parseRecordKey, recordKey } from '../keys.ts'
 import { decodeMetadataText } from '../metadata-text.ts'
 import type { ListedObject, StoredObject } from '../object-store/object-store.ts'
 import { prepareCommit, type PreparedCommit } from './commit-protocol.ts'
@@ -11,7 +11,10 @@ import { parseStoredRecord, readCommitted, RecordBusyError, writerToConfirm, typ
 import { listAll } from './listed-texts.ts'
 import { assertUnreferenced } from './referrers.ts'
 import { META_AGI, META_DELETING, META_TX } from './record-metadata.ts'
-import { LostRaceError, Transaction } from './transaction.ts'
+import { IndexEntryRaceError, LostRaceError, Transaction } from './transaction.ts'
+import { isRecordWrite } from './index-entries.ts'
+import { indexFilter, listByIndex, matchesFilter, type DateRange } from './index-list.ts'
+import { indexMarkersOf } from './index-markers.ts'
 import type { Author, CommitRef, GitStoreOptions, StoredRecord } from './types.ts'
 
 export interface TransactionResult<T> {
@@ -35,8 +38,10 @@ export interface TransactionOptions {
 export interface ListOptions {
   limit?: number
   cursor?: string
-  /** Field equality filter (typed values). */
+  /** Field equality filter (typed values) on indexed fields. */
   where?: Record<string, FieldValue>
+  /** Inclusive date ranges on indexed `date` fields. */
+  ranges?: Record<string, DateRange>
 }
 
 const LIST_DEFAULT_LIMIT = 50
@@ -82,6 +87,8 @@ export class GitStore {
     // The entry's time must follow the time of every transaction it read: the sync orders commits by it.
     let notBeforeMs = 0
     let restamps = 0
+    // Set once an attempt found index entries out of step with their records: from then on they are read first.
+    let readEntries = false
     for (let attempt = 1; ; attempt++) {
       const nowMs = () => this.#now().getTime()
       const tx = new Transaction({
@@ -107,8 +114,10 @@ export class GitStore {
           attempt -= 1
           continue
         }
+        // The first attempt takes index entries to be in step with their records; a run again reads them.
+        await tx.stageIndexEntries(readEntries || attempt > 1)
         const writes = tx.writes
-        const recordWrites = writes.filter((write) => write.guardText === undefined)
+        const recordWrites = writes.filter(isRecordWrite)
         if (recordWrites.length === 0) return { value, commit: null, records: [], deleted: [] }
         const oid = this.#newId()
         const deletes = recordWrites.filter((write) => write.kind === 'delete')
@@ -140,7 +149,14 @@ export class GitStore {
         return { value, commit, records, deleted: deletes.map((write) => write.key) }
       } catch (error) {
         const raced = error instanceof LostRaceError || error instanceof RecordBusyError
-        if (!raced || tx.usedExplicitVersion) throw error
+        if (!raced || (tx.usedExplicitVersion && !(error instanceof IndexEntryRaceError))) throw error
+        if (error instanceof IndexEntryRaceError && !readEntries) {
+          // Not yet known to be a lost race (a missing entry is only out of step): run again reading the entries, at
+          // once and without spending the one retry a lost race gets; an entry an open transaction holds is busy then.
+          readEntries = true
+          attempt -= 1
+          continue
+        }
         if (attempt >= attempts) throw new ConflictError(error.message)
         await this.#sleep(25 + Math.random() * 75)
       }
@@ -178,13 +194,31 @@ export class GitStore {
   /**
    * Lists an entity's records in id order (creation order for v7 ids). Record texts come from list metadata,
    * so a page costs one list call plus one for open transactions, not one GET per record.
+   *
+   * A filter (`where`, `ranges`) may name indexed fields only (else `ValidationError`, naming them) and reads the
+   * index (`listByIndex`): a page costs at most three calls however big the collection, in the order of the walked
+   * field's values (a range: by date, then id). Until the index is complete (records written before it existed lack
+   * entries), the records themselves are listed and filtered: correct, at the old cost.
    */
   async list(entity: string, options: ListOptions = {}): Promise<{ records: StoredRecord[]; cursor?: string }> {
     this.#allow(entity, 'list')
-    return this.#list(entity, options)
+    if (options.where === undefined && options.ranges === undefined) return this.#list(entity, options)
+    const { objects, schema, tenant } = this.#options
+    const filter = indexFilter(schema, entity, options.where, options.ranges)
+    const limit = Math.min(Math.max(options.limit ?? LIST_DEFAULT_LIMIT, 1), LIST_MAX_LIMIT)
+    // A cursor says which way its first page went; a first page asks the marker, while it lists the index.
+    const fromIndex = options.cursor === undefined || options.cursor.startsWith(INDEX_PREFIX)
+    if (fromIndex) {
+      const complete = options.cursor !== undefined ? Promise.resolve(true) : indexMarkersOf(objects).isComplete(objects, schema, entity, filter.field)
+      // Awaited with the index's list call; if that fails first, the marker's failure is of no interest.
+      complete.catch(() => undefined)
+      const page = await listByIndex({ objects, schema, tenant, nowMs: () => this.#now().getTime() }, filter, { limit, cursor: options.cursor }, complete)
+      if (page !== null) return page
+    }
+    return this.#list(entity, { limit, cursor: options.cursor, match: (record) => matchesFilter(record, filter) })
   }
 
-  async #list(entity: string, options: ListOptions): Promise<{ records: StoredRecord[]; cursor?: string }> {
+  async #list(entity: string, options: { limit?: number; cursor?: string; match?: (record: AgiRecord) => boolean }): Promise<{ records: StoredRecord[]; cursor?: string }> {
     const { objects, schema, tenant } = this.#options
     const limit = Math.min(Math.max(options.limit ?? LIST_DEFAULT_LIMIT, 1), LIST_MAX_LIMIT)
     const prefix = entityPrefix(schema, tenant, entity)
@@ -192,8 +226,8 @@ export class GitStore {
       const parsed = parseRecordKey(schema, options.cursor)
       if (parsed.tenant !== tenant || parsed.entity !== entity) throw new ValidationError('cursor does not belong to this list')
     }
-    const where = options.where
-    const page = await objects.list({ prefix, startAfter: options.cursor, limit: where === undefined ? limit : 1000 })
+    const match = options.match
+    const page = await objects.list({ prefix, startAfter: options.cursor, limit: match === undefined ? limit : 1000 })
     const settled = await this.#committedView(page.objects)
     const records: StoredRecord[] = []
     let lastKey: string | undefined
@@ -203,7 +237,7 @@ export class GitStore {
       const object = settled[index]
       if (object === null || object === undefined) continue
       const stored = parseStoredRecord(schema, object, { entity, id: parseRecordKey(schema, listed.key).id })
-      if (where !== undefined && !matches(stored.record, where)) continue
+      if (match !== undefined && !match(stored.record)) continue
       records.push(stored)
     }
     const more = page.cursor !== undefined || (lastKey !== undefined && lastKey !== page.objects.at(-1)?.key)
@@ -321,10 +355,6 @@ export class GitStore {
   #sleep(ms: number): Promise<void> {
     return this.#options.sleep?.(ms) ?? new Promise((resolve) => setTimeout(resolve, ms))
   }
-}
-
-function matches(record: AgiRecord, where: Record<string, FieldValue>): boolean {
-  return Object.entries(where).every(([name, value]) => sameValue(record.fields[name], value))
 }
 
 /** Field equality across the value kinds (bigint money, JSON values compared structurally). */

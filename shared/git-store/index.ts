@@ -7,3 +7,7 @@ export { recoverAbandonedTransactions, recoverTransaction, type RecoveryOutcome,
 export { parseIntent, serializeIntent, type Intent } from './intent.ts'
 export { TX_ABANDONED_MS, TX_CONFIRM_WINDOW_MS, TX_DEADLINE_MS } from './time-limits.ts'
 export type { Author, CommitRef, GitStoreOptions, StoredRecord } from './types.ts'
+export { indexFilter, matchesFilter, type DateRange, type IndexFilter } from './index-list.ts'
+export { IndexMarkers, indexMarkersOf, serializeIndexMarker, writeIndexMarker } from './index-markers.ts'
+export { indexedValues, indexKeysOfRecord, isRecordWrite } from './index-entries.ts'
+export { IndexEntryRaceError } from './transaction.ts'

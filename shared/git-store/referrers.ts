@@ -1,10 +1,11 @@
 import type { FieldSpec, Schema } from '../agi/types.ts'
 import { CorruptObjectError, DomainRuleError } from '../errors.ts'
-import { entityPrefix, intentsPrefix, intentKey, parseRecordKey } from '../keys.ts'
+import { entityPrefix, indexValuePrefix, intentsPrefix, intentKey, parseIndexKey, parseRecordKey, recordKey } from '../keys.ts'
 import type { ListedObject, ObjectStore } from '../object-store/object-store.ts'
 import { committedAmong } from './committed.ts'
 import { parseIntent } from './intent.ts'
 import { parseStoredRecord, RecordBusyError, transactionState, writerToConfirm, type Writer } from './record-io.ts'
+import { indexMarkersOf } from './index-markers.ts'
 import { listAll, listedTexts } from './listed-texts.ts'
 import { META_DELETING } from './record-metadata.ts'
 
@@ -42,13 +43,69 @@ export function referringFields(schema: Schema, entity: string): { entity: strin
 export async function assertUnreferenced(scope: ReferrerScope, deleted: readonly DeletedRecord[]): Promise<void> {
   const targets = deleted.filter((record) => referringFields(scope.schema, record.entity).length > 0)
   if (targets.length === 0) return
+  // Whether each referring field's index is complete is asked meanwhile (once per store, then known).
+  const markers = indexMarkersOf(scope.objects)
+  const complete = new Map<string, Promise<boolean>>()
+  for (const target of targets) {
+    for (const { entity, field } of referringFields(scope.schema, target.entity)) {
+      const name = `${entity}.${field.name}`
+      if (complete.has(name)) continue
+      const asked = markers.isComplete(scope.objects, scope.schema, entity, field.name)
+      // Awaited below, unless an earlier step throws: then its failure is of no interest.
+      asked.catch(() => undefined)
+      complete.set(name, asked)
+    }
+  }
   await assertNoOpenTransactionNames(scope, targets)
   const deletedKeys = new Set(deleted.map((record) => record.key))
   for (const target of targets) {
     for (const { entity, field } of referringFields(scope.schema, target.entity)) {
-      await assertNoRecordReferences(scope, target, entity, field, deletedKeys)
+      if (await complete.get(`${entity}.${field.name}`)) await assertNoIndexedReferrer(scope, target, entity, field, deletedKeys)
+      else await assertNoRecordReferences(scope, target, entity, field, deletedKeys)
     }
   }
+}
+
+/**
+ * The referrers of one field, from its index: the entries under the deleted id's value, one list call (and the two
+ * that confirm recent writers, if any), however many records the entity has. An entry of an open transaction makes the
+ * delete busy (409, retry); a committed entry refuses it (422 `referenced`); a committed delete's claim, or an entry of
+ * this very transaction's deleted records, is none.
+ */
+async function assertNoIndexedReferrer(scope: ReferrerScope, target: DeletedRecord, entity: string, field: FieldSpec, deletedKeys: ReadonlySet<string>): Promise<void> {
+  const { objects, schema, tenant } = scope
+  const prefix = indexValuePrefix(schema, tenant, entity, field.name, target.id)
+  let cursor: string | undefined
+  do {
+    const page = await objects.list({ prefix, cursor, limit: 100 })
+    const listed = page.objects.filter((object) => !deletedKeys.has(recordKey(schema, tenant, entity, parseIndexKey(object.key).id)))
+    const recent = new Map<string, Writer>()
+    for (const object of listed) {
+      const writer = writerToConfirm(object.metadata, tenant, scope.nowMs())
+      if (writer !== null && writer.oid !== scope.oid) recent.set(object.key, writer)
+    }
+    const committed = await committedAmong(objects, tenant, [...recent.values()])
+    for (const object of listed) {
+      const writer = recent.get(object.key)
+      if (writer !== undefined && !committed.has(writer.oid)) {
+        const state = await transactionState(objects, writer, scope.nowMs())
+        if (state.state === 'in-flight' || state.state === 'abandoned') throw new RecordBusyError(target.key)
+        if (state.state === 'rolled-back') {
+          // Undone meanwhile: whatever stands there now is a committed state, but it was not the one listed. Retry.
+          if ((await objects.get(object.key)) !== null) throw new RecordBusyError(target.key)
+          continue
+        }
+      }
+      if (object.metadata[META_DELETING] !== undefined) continue
+      const { id } = parseIndexKey(object.key)
+      throw new DomainRuleError('referenced', `${target.entity} ${target.id.slice(0, 8)} is referenced by ${entity} ${id.slice(0, 8)} (${field.name}) and cannot be deleted.`, {
+        entity,
+        id,
+        field: field.name,
+      })
+    }
+    cursor = page.cursor
+  } while (cursor !== undefined)
 }
 
 /**

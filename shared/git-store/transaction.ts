@@ -5,6 +5,7 @@ import { recordKey, uniqueKey } from '../keys.ts'
 import type { ObjectStore, StoredObject } from '../object-store/object-store.ts'
 import { conflictMessage, confirmsRead, parseStoredRecord, readCommitted, RecordBusyError, transactionState, writerToConfirm, type CommittedObject, type Writer } from './record-io.ts'
 import { META_DELETING, META_TX_MS } from './record-metadata.ts'
+import { indexEntryKeys, readIndexEntries, stageIndexEntries } from './index-entries.ts'
 import { duplicateValueError, parseGuard, serializeGuard, unguardedHolder, unguardedUser, uniqueValueText, valueInUseError, type UniqueGuard } from './unique-guards.ts'
 
 /** A write the transaction will make when it commits. */
@@ -27,6 +28,11 @@ export interface StagedWrite {
    * remove it. Guards move with their records' transaction but are not part of its commit entry.
    */
   guardText?: string | null
+  /**
+   * Set on an index entry's write: the key of the record it copies. Entries move with their record's transaction but
+   * are not part of its commit entry (see `index-entries.ts`).
+   */
+  indexOf?: string
 }
 
 /** A conditional put failed at commit time: someone else wrote first. */
@@ -40,6 +46,13 @@ export class LostRaceError extends ConflictError {
     this.id = id
   }
 }
+
+/**
+ * An index entry's conditional put failed while its record's held: the entry was not in step with the record (missing,
+ * say, for a record written before its index existed). Run again, reading the entries, the write repairs them; an
+ * explicit `expected_version` does not make this final, since the record itself did not change.
+ */
+export class IndexEntryRaceError extends LostRaceError {}
 
 interface Loaded {
   object: StoredObject
@@ -78,6 +91,7 @@ export class Transaction {
   /** Guard objects read (null: none) and staged writes of them. */
   readonly #guardReads = new Map<string, { object: StoredObject; guard: UniqueGuard } | null>()
   readonly #guards = new Map<string, StagedWrite>()
+  #indexEntries: StagedWrite[] = []
   #latestReadMs = 0
   #explicitVersion = false
 
@@ -333,9 +347,20 @@ export class Transaction {
     })
   }
 
-  /** The staged writes, in the order they were first staged, then the guard objects they move. */
+  /**
+   * Stages the index entries every staged record write moves (see `index-entries.ts`). With `readEntries`, the
+   * entries are read first and judged by what the bucket holds; without, each is taken to be in step with its record.
+   */
+  async stageIndexEntries(readEntries: boolean): Promise<void> {
+    const { schema, tenant, objects } = this.#ctx
+    const records = [...this.#writes.values()]
+    const current = readEntries ? await readIndexEntries(objects, tenant, this.#ctx.nowMs, indexEntryKeys(schema, tenant, records)) : undefined
+    this.#indexEntries = records.flatMap((write) => stageIndexEntries(schema, tenant, write, current))
+  }
+
+  /** The staged writes, in the order they were first staged, then the guard objects and index entries they move. */
   get writes(): StagedWrite[] {
-    return [...this.#writes.values(), ...this.#guards.values()]
+    return [...this.#writes.values(), ...this.#guards.values(), ...this.#indexEntries]
   }
 
   /** Whether any write named an explicit version (such a conflict is final: no retry). */

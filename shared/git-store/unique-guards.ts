@@ -1,10 +1,11 @@
-import type { AgiRecord, FieldSpec, FieldValue, Schema } from '../agi/types.ts'
+import { isIndexed, type AgiRecord, type FieldSpec, type FieldValue, type Schema } from '../agi/types.ts'
 import { listedDomainRuleCode } from '../error-codes.ts'
 import { CorruptObjectError, DomainRuleError } from '../errors.ts'
-import { entityPrefix, parseRecordKey } from '../keys.ts'
+import { entityPrefix, INDEX_VALUE_MAX_BYTES, indexValuePrefix, parseIndexKey, parseRecordKey } from '../keys.ts'
 import type { ObjectStore } from '../object-store/object-store.ts'
 import { parseStoredRecord } from './record-io.ts'
-import { listedTexts } from './listed-texts.ts'
+import { indexMarkersOf } from './index-markers.ts'
+import { listAll, listedTexts } from './listed-texts.ts'
 import { META_DELETING } from './record-metadata.ts'
 
 /**
@@ -67,12 +68,12 @@ export function valueInUseError(entity: string, field: FieldSpec, value: string,
 }
 
 /**
- * A record holding `value` that has no guard: one written before the field was guarded. Costs one listing of the
- * entity, and runs only when a value has no guard yet.
+ * A record holding `value` that has no guard: one written before the field was guarded. Runs only when a value has no
+ * guard yet; costs one list of the field's index entries under the value when the index is complete, else one
+ * listing of the entity.
  */
 export async function unguardedHolder(objects: ObjectStore, schema: Schema, tenant: string, entity: string, field: string, value: string, except: string): Promise<string | undefined> {
-  const holder = await findRecord(objects, schema, tenant, entity, (record) => record.id !== except && matchesValue(record.fields[field], value))
-  return holder?.id
+  return findHolder(objects, schema, tenant, entity, field, value, (id) => id !== except)
 }
 
 /** Whether any record names `value` through a field that `USES entity(field)`: for values used before guards marked it. */
@@ -80,7 +81,7 @@ export async function unguardedUser(objects: ObjectStore, schema: Schema, tenant
   for (const spec of schema.entities.values()) {
     for (const user of spec.fields) {
       if (user.uses?.entity !== entity || user.uses.field !== field) continue
-      if ((await findRecord(objects, schema, tenant, spec.name, (record) => matchesValue(record.fields[user.name], value))) !== undefined) return true
+      if ((await findHolder(objects, schema, tenant, spec.name, user.name, value, () => true)) !== undefined) return true
     }
   }
   return false
@@ -88,6 +89,20 @@ export async function unguardedUser(objects: ObjectStore, schema: Schema, tenant
 
 function matchesValue(held: FieldValue | undefined, value: string): boolean {
   return held !== undefined && uniqueValueText(held) === value
+}
+
+/** The id of a record of `entity` whose `field` holds `value` (and that `wanted` accepts), from the index when it is complete. */
+async function findHolder(objects: ObjectStore, schema: Schema, tenant: string, entity: string, field: string, value: string, wanted: (id: string) => boolean): Promise<string | undefined> {
+  const spec = schema.entities.get(entity)?.fields.find((candidate) => candidate.name === field)
+  const indexable = spec !== undefined && isIndexed(spec) && new TextEncoder().encode(value).byteLength <= INDEX_VALUE_MAX_BYTES
+  if (indexable && (await indexMarkersOf(objects).isComplete(objects, schema, entity, field))) {
+    for (const listed of await listAll(objects, indexValuePrefix(schema, tenant, entity, field, value))) {
+      const { id } = parseIndexKey(listed.key)
+      if (listed.metadata[META_DELETING] === undefined && wanted(id)) return id
+    }
+    return undefined
+  }
+  return (await findRecord(objects, schema, tenant, entity, (record) => wanted(record.id) && matchesValue(record.fields[field], value)))?.id
 }
 
 async function findRecord(objects: ObjectStore, schema: Schema, tenant: string, entity: string, wanted: (record: AgiRecord) => boolean): Promise<AgiRecord | undefined> {

@@ -8,11 +8,13 @@ export const ERP_SCHEMA_SOURCE = `// Accelerando ERP schema.
 // anything an accounting rule forbids (deleting a posted entry, editing a payment) is left out and
 // done through an intent tool that writes the compensating records in one transaction instead.
 // A field that has a default and is also REQUIRED can never be unset by a patch.
+// INDEX marks what agents filter lists on (every REFERENCES field is indexed without it): the store keeps an
+// index entry per record and value, so a filtered list costs per page, not per collection.
 
 ENTITY Customer {
   tenant_id: string REQUIRED
   name:      string REQUIRED
-  email:     string
+  email:     string INDEX
   phone:     string
   address:   string
   tax_id:    string
@@ -24,7 +26,7 @@ ENTITY Customer {
 ENTITY Vendor {
   tenant_id: string REQUIRED
   name:      string REQUIRED
-  email:     string
+  email:     string INDEX
   phone:     string
   address:   string
   tax_id:    string
@@ -38,7 +40,7 @@ ENTITY Vendor {
 // account of the tenant, and once a journal line uses it, it never changes.
 ENTITY Account {
   tenant_id:   string REQUIRED
-  code:        string REQUIRED UNIQUE
+  code:        string REQUIRED UNIQUE INDEX
   name:        string REQUIRED
   type:        string REQUIRED IN ("asset", "liability", "equity", "income", "expense")
   description: string
@@ -56,7 +58,7 @@ ENTITY Invoice {
   tenant_id:   string REQUIRED
   customer_id: id REQUIRED REFERENCES Customer
   number:      string
-  status:      string = "draft" IN ("draft", "sent", "paid", "void") REQUIRED COMPUTED
+  status:      string = "draft" IN ("draft", "sent", "paid", "void") REQUIRED COMPUTED INDEX
   issue_date:  date
   due_date:    date
   currency:    string = "USD" REQUIRED
@@ -106,7 +108,7 @@ ENTITY Payment {
 // created only by create_journal_entry, which refuses them unless debits equal credits exactly.
 ENTITY JournalEntry {
   tenant_id:   string REQUIRED
-  date:        date REQUIRED
+  date:        date REQUIRED INDEX
   memo:        string REQUIRED
   reverses:    id REFERENCES JournalEntry
   reversed_by: id REFERENCES JournalEntry
@@ -120,7 +122,7 @@ ENTITY JournalLine {
   tenant_id:        string REQUIRED
   journal_entry_id: id REQUIRED REFERENCES JournalEntry
   position:         number REQUIRED
-  account_code:     string REQUIRED USES Account(code)
+  account_code:     string REQUIRED USES Account(code) INDEX
   debit:            money = 0.00 REQUIRED
   credit:           money = 0.00 REQUIRED
   description:      string

@@ -5,7 +5,8 @@ import { runSync, runVerify, type EngineContext } from '../../action/engine/inde
 import { serializeRecord } from '../../shared/agi/index.ts'
 import { gitBlobSha } from '../../shared/blob-sha.ts'
 import { GitStore } from '../../shared/git-store/index.ts'
-import { gitPathOfRecordKey, newId, recordKey } from '../../shared/keys.ts'
+import { gitPathOfRecordKey, indexCompleteKey, indexKey, newId, recordKey } from '../../shared/keys.ts'
+import { keysUnder } from '../contract/git-store-contract.ts'
 import { FaultyObjectStore } from '../../shared/object-store/faulty-store.ts'
 import { ERP_SCHEMA } from '../../shared/schema/index.ts'
 import type { Git } from '../../action/git.ts'
@@ -237,5 +238,65 @@ describe('verify', () => {
     const result = await runVerify(engine(), { repair: true, dryRun: true })
     expect(result).toMatchObject({ recovery: null, repaired: null, drift: [{ path: extra, kind: 'missing-in-git' }] })
     expect(await repos.origin.revParse('main')).toBe(head)
+  })
+})
+
+describe('verify: index entries', () => {
+  it('finds a missing, a stale and an orphaned index entry; repair rebuilds them, marks the indexes complete, and leaves an in-flight transaction alone', async ({ r2, engine }) => {
+    const author = { name: 'Ada', email: 'ada@acme.example' }
+    const store = new GitStore({ objects: r2.store, schema: ERP_SCHEMA, tenant: 'acme', author })
+    const ada = (await store.create('Customer', { name: 'Ada', email: 'ada@example.com' })).stored
+    const grace = (await store.create('Customer', { name: 'Grace', email: 'grace@example.com' })).stored
+    const linus = (await store.create('Customer', { name: 'Linus', email: 'linus@example.com' })).stored
+    await runSync(engine())
+    const entryOf = (stored: { record: { id: string } }, email: string) => indexKey(ERP_SCHEMA, 'acme', 'Customer', 'email', email, stored.record.id)
+    expect((await runVerify(engine())).indexes).toMatchObject({ entries: 3, problems: [] })
+
+    // Missing: an entry lost; stale: an entry holding an older text; orphaned: a value its record no longer holds.
+    await r2.store.delete(entryOf(ada, 'ada@example.com'))
+    const graceEntry = (await r2.store.get(entryOf(grace, 'grace@example.com')))!
+    await r2.store.put(entryOf(grace, 'grace@example.com'), graceEntry.text.replace('Grace', 'Grace (old)'), { metadata: graceEntry.metadata })
+    const linusEntry = (await r2.store.get(entryOf(linus, 'linus@example.com')))!
+    await r2.store.put(entryOf(linus, 'linus@old.example'), linusEntry.text, { metadata: linusEntry.metadata })
+
+    // A transaction in flight, held before its commit point: its entry is not judged, and never touched.
+    const gated = new GatedObjectStore(r2.store)
+    const commitPoint = gated.gate((call) => call.op === 'put' && call.key.startsWith('commits/'))
+    const inFlight = new GitStore({ objects: gated, schema: ERP_SCHEMA, tenant: 'acme', author }).create('Customer', { name: 'In flight', email: 'new@example.com' })
+    await commitPoint.reached
+    const inFlightEntries = (await keysUnder(r2.store, 'index/')).filter((key) => key.includes(Buffer.from('new@example.com').toString('hex')))
+    expect(inFlightEntries).toHaveLength(1)
+    const heldEntry = await r2.store.get(inFlightEntries[0]!)
+
+    const report = await runVerify(engine())
+    expect(report.indexes.problems).toEqual(
+      [
+        { kind: 'missing', key: entryOf(ada, 'ada@example.com'), record: ada.key },
+        { kind: 'stale', key: entryOf(grace, 'grace@example.com'), record: grace.key },
+        { kind: 'orphaned', key: entryOf(linus, 'linus@old.example'), record: linus.key },
+      ].sort((a, b) => (a.key < b.key ? -1 : 1)),
+    )
+    expect(report.indexes.unsettled).toBe(1)
+    expect(report.indexes.marked).toEqual([])
+    expect(await r2.store.get(indexCompleteKey(ERP_SCHEMA, 'Customer', 'email'))).toBeNull()
+
+    const repaired = await runVerify(engine(), { repair: true })
+    expect(repaired.indexes).toMatchObject({ repaired: 3, unsettled: 1 })
+    // A Customer write is in flight (it could yet be undone): Customer's index waits for the next run.
+    expect(repaired.indexes.marked).not.toContain('Customer.email')
+    expect(repaired.indexes.marked).toContain('Invoice.customer_id')
+    expect(await r2.store.get(indexCompleteKey(ERP_SCHEMA, 'Customer', 'email'))).toBeNull()
+    expect(await r2.store.get(inFlightEntries[0]!)).toEqual(heldEntry)
+    for (const stored of [ada, grace]) {
+      const [entry, record] = await Promise.all([r2.store.get(entryOf(stored, stored.record.fields.email as string)), r2.store.get(stored.key)])
+      expect({ text: entry?.text, version: entry?.version }).toEqual({ text: record?.text, version: record?.version })
+    }
+    expect(await r2.store.get(entryOf(linus, 'linus@old.example'))).toBeNull()
+
+    commitPoint.release()
+    await inFlight
+    expect((await runVerify(engine())).indexes).toMatchObject({ entries: 4, problems: [], unsettled: 0 })
+    expect((await runVerify(engine(), { repair: true })).indexes.marked).toContain('Customer.email')
+    expect(await r2.store.get(indexCompleteKey(ERP_SCHEMA, 'Customer', 'email'))).not.toBeNull()
   })
 })

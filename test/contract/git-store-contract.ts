@@ -3,7 +3,7 @@ import { parseRecord } from '../../shared/agi/index.ts'
 import { gitBlobSha } from '../../shared/blob-sha.ts'
 import { parseCommitEntry } from '../../shared/commit-entry.ts'
 import { ConflictError, CorruptObjectError, DomainRuleError, NotFoundError, OperationNotAllowedError, ValidationError } from '../../shared/errors.ts'
-import { GitStore } from '../../shared/git-store/index.ts'
+import { GitStore, writeIndexMarker } from '../../shared/git-store/index.ts'
 import { recordKey } from '../../shared/keys.ts'
 import type { ObjectStore } from '../../shared/object-store/object-store.ts'
 import { HookedObjectStore } from '../support/hooked-store.ts'
@@ -322,8 +322,106 @@ export function describeGitStoreContract(name: string, makeObjects: () => Object
       const third = await store.list('Customer', { limit: 2, cursor: second.cursor })
       expect(third.records.map((stored) => stored.record.fields.name)).toEqual(['e'])
       expect(third.cursor).toBeUndefined()
-      const even = await store.list('Customer', { where: { notes: 'even' } })
-      expect(even.records.map((stored) => stored.record.fields.name)).toEqual(['a', 'c', 'e'])
+      await expect(store.list('Customer', { where: { notes: 'even' } })).rejects.toThrow(/notes is not indexed; Customer lists filter on email/)
+    })
+
+    it('index entries move with their record: created, kept in step, moved and removed in its transactions', async () => {
+      const { objects, store } = await setup()
+      const entries = async () => {
+        const found: Record<string, string> = {}
+        for (const key of await keysUnder(objects, 'index/')) {
+          const object = (await objects.get(key))!
+          found[key.split('/').slice(3, 5).map((part, index) => (index === 1 ? Buffer.from(part.slice(1), 'hex').toString() : part)).join('=')] = object.text
+          const record = (await objects.get(recordKey(TEST_SCHEMA, 'acme', key.split('/')[2]!, key.split('/')[5]!)))!
+          expect(object.version, key).toBe(record.version)
+          expect(object.metadata, key).toEqual(record.metadata)
+        }
+        return found
+      }
+      const { stored } = await store.create('Customer', { name: 'Ada', email: 'ada@example.com' })
+      const key = recordKey(TEST_SCHEMA, 'acme', 'Customer', stored.record.id)
+      expect(await entries()).toEqual({ 'email=ada@example.com': (await objects.get(key))!.text })
+      await store.edit('Customer', stored.record.id, { notes: 'kept in step' })
+      expect(await entries()).toEqual({ 'email=ada@example.com': (await objects.get(key))!.text })
+      await store.edit('Customer', stored.record.id, { email: 'ada@lovelace.example' })
+      expect(await entries()).toEqual({ 'email=ada@lovelace.example': (await objects.get(key))!.text })
+      const invoice = await store.transaction('create Invoice', async (tx) => tx.create('Invoice', { customer_id: stored.record.id, total: 100n, issued: '2026-03-01' }))
+      expect(Object.keys(await entries()).sort()).toEqual(['customer_id=' + stored.record.id, 'email=ada@lovelace.example', 'issued=2026-03-01'])
+      await store.transaction('move', async (tx) => tx.edit('Invoice', invoice.value.id, { issued: '2026-03-02' }, {}))
+      expect(Object.keys(await entries()).sort()).toEqual(['customer_id=' + stored.record.id, 'email=ada@lovelace.example', 'issued=2026-03-02'])
+      await store.transaction('unset', async (tx) => tx.edit('Invoice', invoice.value.id, {}, { unset: ['issued'] }))
+      expect(Object.keys(await entries()).sort()).toEqual(['customer_id=' + stored.record.id, 'email=ada@lovelace.example'])
+      await expect(store.delete('Customer', stored.record.id)).rejects.toMatchObject({ code: 'referenced' })
+      await store.transaction('delete both', async (tx) => {
+        await tx.delete('Invoice', invoice.value.id)
+        await tx.delete('Customer', stored.record.id)
+      }, { enforceCrud: false })
+      expect(await entries()).toEqual({})
+      // None of it is in the commit entries: an index is derived, never in git.
+      for (const entry of await pendingEntries(objects)) expect(entry.paths.every((path) => path.startsWith('data/'))).toBe(true)
+    })
+
+    it('a filtered list reads the index once it is complete, and the records until then', async () => {
+      const { objects, store } = await setup()
+      const ids: string[] = []
+      for (const email of ['a@x', 'b@x', 'a@x', 'c@x', 'a@x']) ids.push((await store.create('Customer', { name: email, email })).stored.record.id)
+      // A record from before the index existed: its entry is missing.
+      const old = ids[2]!
+      for (const key of await keysUnder(objects, 'index/')) if (key.endsWith(old)) await objects.delete(key)
+      const names = (page: { records: { record: { id: string } }[] }) => page.records.map((stored) => ids.indexOf(stored.record.id))
+      // No marker: the records are read, and the old one is found.
+      expect(names(await store.list('Customer', { where: { email: 'a@x' } }))).toEqual([0, 2, 4])
+      const scanned = await store.list('Customer', { where: { email: 'a@x' }, limit: 2 })
+      expect(scanned.cursor?.startsWith('data/')).toBe(true)
+      expect(names(await store.list('Customer', { where: { email: 'a@x' }, limit: 2, cursor: scanned.cursor }))).toEqual([4])
+      // Rebuilt, then marked complete: the index answers, page after page.
+      await store.edit('Customer', old, { notes: 'an edit repairs its entries' })
+      await writeIndexMarker(objects, TEST_SCHEMA, 'Customer', 'email', new Date())
+      const fresh = new GitStore({ objects, schema: TEST_SCHEMA, tenant: 'acme', author })
+      const first = await fresh.list('Customer', { where: { email: 'a@x' }, limit: 2 })
+      expect(names(first)).toEqual([0, 2])
+      expect(first.cursor?.startsWith('index/acme/Customer/email/')).toBe(true)
+      const second = await fresh.list('Customer', { where: { email: 'a@x' }, limit: 2, cursor: first.cursor })
+      expect(names(second)).toEqual([4])
+      expect(second.cursor).toBeUndefined()
+      expect(second.records[0]!.key).toBe(recordKey(TEST_SCHEMA, 'acme', 'Customer', ids[4]!))
+      expect(second.records[0]!.version).toBe((await fresh.read('Customer', ids[4]!))!.version)
+      await expect(fresh.list('Customer', { where: { email: 'b@x' }, cursor: first.cursor })).rejects.toBeInstanceOf(ValidationError)
+      // A record from before the index, edited and deleted at the version its caller read: the entries are not in
+      // step, so each write runs again reading them, and neither is refused for it.
+      const older = (await store.create('Customer', { name: 'older', email: 'o@x' })).stored
+      for (const key of await keysUnder(objects, 'index/')) if (key.endsWith(older.record.id)) await objects.delete(key)
+      const edited = await store.edit('Customer', older.record.id, { notes: 'x' }, { expectedVersion: older.version })
+      expect(names(await fresh.list('Customer', { where: { email: 'b@x' } }))).toEqual([1])
+      await store.delete('Customer', older.record.id, { expectedVersion: edited.stored.version })
+      expect((await keysUnder(objects, 'index/')).filter((key) => key.endsWith(older.record.id))).toEqual([])
+      const gone = (await store.create('Customer', { name: 'gone', email: 'g@x' })).stored
+      for (const key of await keysUnder(objects, 'index/')) if (key.endsWith(gone.record.id)) await objects.delete(key)
+      await store.delete('Customer', gone.record.id, { expectedVersion: gone.version })
+      expect(await store.read('Customer', gone.record.id)).toBeNull()
+      await expect(fresh.list('Customer', { where: { email: 'a@x' }, cursor: 'index/globex/Customer/email/x6140/' + ids[0] })).rejects.toBeInstanceOf(ValidationError)
+    })
+
+    it('date ranges are inclusive at both ends and listed by date', async () => {
+      const { objects, store } = await setup()
+      await writeIndexMarker(objects, TEST_SCHEMA, 'Invoice', 'issued', new Date())
+      const customer = (await store.create('Customer', { name: 'Acme' })).stored.record.id
+      const dates = ['2026-03-05', '2026-02-28', '2026-03-01', '2026-03-31', '2026-04-01', '2026-03-15']
+      for (const issued of dates) await store.transaction('create Invoice', async (tx) => tx.create('Invoice', { customer_id: customer, total: 100n, issued }))
+      const issued = (page: { records: { record: { fields: Record<string, unknown> } }[] }) => page.records.map((stored) => stored.record.fields.issued)
+      const march = { issued: { from: '2026-03-01', to: '2026-03-31' } }
+      expect(issued(await store.list('Invoice', { ranges: march }))).toEqual(['2026-03-01', '2026-03-05', '2026-03-15', '2026-03-31'])
+      const first = await store.list('Invoice', { ranges: march, limit: 3 })
+      expect(issued(first)).toEqual(['2026-03-01', '2026-03-05', '2026-03-15'])
+      const rest = await store.list('Invoice', { ranges: march, limit: 3, cursor: first.cursor })
+      expect(issued(rest)).toEqual(['2026-03-31'])
+      expect(rest.cursor).toBeUndefined()
+      expect(issued(await store.list('Invoice', { ranges: { issued: { from: '2026-03-31' } } }))).toEqual(['2026-03-31', '2026-04-01'])
+      expect(issued(await store.list('Invoice', { ranges: { issued: { to: '2026-03-01' } } }))).toEqual(['2026-02-28', '2026-03-01'])
+      expect(issued(await store.list('Invoice', { ranges: { issued: { from: '2026-03-02', to: '2026-03-04' } } }))).toEqual([])
+      // Several fields: the exact value's index is walked, the range checked on its records.
+      expect(issued(await store.list('Invoice', { where: { customer_id: customer }, ranges: march }))).toEqual(['2026-03-05', '2026-03-01', '2026-03-31', '2026-03-15'])
+      await expect(store.list('Invoice', { ranges: { total: { from: '1' } } })).rejects.toThrow(/total is not indexed/)
     })
 
     it('a corrupt record is an error, never an empty record', async () => {

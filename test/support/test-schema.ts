@@ -6,7 +6,7 @@ export const TEST_SCHEMA = parseSchema(
 ENTITY Customer {
   tenant_id: string REQUIRED
   name:      string REQUIRED
-  email:     string
+  email:     string INDEX
   phone:     string
   notes:     string
   TIMESTAMPS
@@ -18,6 +18,7 @@ ENTITY Invoice {
   customer_id: id REQUIRED REFERENCES Customer
   total:       money REQUIRED
   status:      string = "draft" IN ("draft", "sent", "paid", "void")
+  issued:      date INDEX
   TIMESTAMPS
   CRUD create, read, list, edit
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { parseSchema } from '../../shared/agi/index.ts'
+import { indexedFields, isIndexed, parseSchema } from '../../shared/agi/index.ts'
 import { AgiParseError } from '../../shared/errors.ts'
 import { thrownBy } from '../support/thrown.ts'
 
@@ -73,6 +73,14 @@ describe('parseSchema', () => {
     expect(schema.entities.get('Line')?.fields[0]).toMatchObject({ name: 'account', uses: { entity: 'Account', field: 'code' }, required: true })
   })
 
+  it('reads INDEX among the modifiers; every REFERENCES field is indexed without it', () => {
+    const schema = parseSchema('ENTITY A {\n  status: string INDEX = "x" REQUIRED\n  day: date REQUIRED INDEX\n  parent: id REFERENCES A\n  note: string\n  CRUD read\n}\n')
+    const fields = schema.entities.get('A')!.fields
+    expect(fields.map((f) => f.index)).toEqual([true, true, undefined, undefined])
+    expect(fields.map(isIndexed)).toEqual([true, true, true, false])
+    expect(indexedFields(schema.entities.get('A')!).map((f) => f.name)).toEqual(['status', 'day', 'parent'])
+  })
+
   it('resolves references to entities declared later and to the entity itself', () => {
     const schema = parseSchema('ENTITY A {\n  b: id REFERENCES B\n  parent: id REFERENCES A\n  CRUD read\n}\nENTITY B {\n  CRUD read\n}\n')
     expect(schema.entities.get('A')?.fields.map((f) => f.references)).toEqual(['B', 'A'])
@@ -108,6 +116,9 @@ describe('parseSchema', () => {
     ['COMPUTED twice', 'ENTITY A {\n  m: money COMPUTED COMPUTED\n' + crud, 2, 21],
     ['UNIQUE twice', 'ENTITY A {\n  s: string UNIQUE UNIQUE\n' + crud, 2, 20],
     ['UNIQUE on a json field', 'ENTITY A {\n  j: json UNIQUE\n' + crud, 2, 11],
+    ['INDEX twice', 'ENTITY A {\n  s: string INDEX INDEX\n' + crud, 2, 19],
+    ['INDEX on a json field', 'ENTITY A {\n  j: json INDEX\n' + crud, 2, 11],
+    ['INDEX on a float field', 'ENTITY A {\n  f: float INDEX\n' + crud, 2, 12],
     ['USES on a number field', 'ENTITY A {\n  n: number USES A(s)\n' + crud, 2, 13],
     ['USES without a field', 'ENTITY A {\n  s: string USES A\n' + crud, 2, 19],
     ['USES a field that is not UNIQUE', 'ENTITY A {\n  s: string\n  t: string USES A(s)\n' + crud, 3, 18],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { coerceInput, parseSchema, type EntitySpec, type FieldSpec } from '../../shared/agi/index.ts'
+import { coerceInput, indexedFields, parseSchema, type EntitySpec, type FieldSpec } from '../../shared/agi/index.ts'
 import { ERP_SCHEMA, ERP_SCHEMA_SOURCE } from '../../shared/schema/index.ts'
 
 function entity(name: string): EntitySpec {
@@ -48,7 +48,7 @@ describe('ERP schema', () => {
     expect(field('Account', 'type')?.oneOf).toEqual(['asset', 'liability', 'equity', 'income', 'expense'])
     expect(field('Account', 'active')).toEqual({ name: 'active', type: 'bool', required: true, default: true })
     expect(field('Invoice', 'customer_id')).toEqual({ name: 'customer_id', type: 'id', required: true, references: 'Customer' })
-    expect(field('Invoice', 'status')).toEqual({ name: 'status', type: 'string', required: true, default: 'draft', oneOf: ['draft', 'sent', 'paid', 'void'], computed: true })
+    expect(field('Invoice', 'status')).toEqual({ name: 'status', type: 'string', required: true, default: 'draft', oneOf: ['draft', 'sent', 'paid', 'void'], computed: true, index: true })
     expect(field('Invoice', 'total')).toEqual({ name: 'total', type: 'money', required: true, computed: true })
     expect(field('Invoice', 'amount_paid')?.computed).toBe(true)
     expect(field('Invoice', 'notes')?.computed).toBeUndefined()
@@ -62,6 +62,20 @@ describe('ERP schema', () => {
     expect(field('JournalEntry', 'reversed_by')?.references).toBe('JournalEntry')
     expect(field('JournalLine', 'journal_entry_id')?.references).toBe('JournalEntry')
     expect([field('JournalLine', 'debit')?.default, field('JournalLine', 'credit')?.default]).toEqual([0n, 0n])
+  })
+
+  it('indexes what agents filter on, and every reference', () => {
+    const indexed = Object.fromEntries([...ERP_SCHEMA.entities.values()].map((spec) => [spec.name, indexedFields(spec).map((f) => f.name)]))
+    expect(indexed).toEqual({
+      Customer: ['email'],
+      Vendor: ['email'],
+      Account: ['code'],
+      Invoice: ['customer_id', 'status'],
+      InvoiceLineItem: ['invoice_id'],
+      Payment: ['invoice_id', 'reverses'],
+      JournalEntry: ['date', 'reverses', 'reversed_by'],
+      JournalLine: ['journal_entry_id', 'account_code'],
+    })
   })
 
   it('keeps an invoice\'s computed fields out of generic input', () => {

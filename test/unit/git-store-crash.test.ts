@@ -6,9 +6,11 @@ import { FaultyObjectStore, SimulatedCrash } from '../../shared/object-store/fau
 import { MemoryObjectStore } from '../../shared/object-store/memory-store.ts'
 import type { ObjectStore } from '../../shared/object-store/object-store.ts'
 import { keysUnder, pendingEntries } from '../contract/git-store-contract.ts'
+import { expectIndexInStep } from '../support/index-in-step.ts'
 import { TEST_SCHEMA } from '../support/test-schema.ts'
 
 const author = { name: 'Crash Bot', email: 'crash@acme.example' }
+
 
 /** Everything under `data/`, `commits/` and `intents/`, as key → text. */
 async function snapshot(objects: ObjectStore): Promise<Map<string, string>> {
@@ -22,6 +24,8 @@ interface Scenario {
   /** Writes the records the transaction will touch; returns the ids the transaction needs. */
   seed: (store: GitStore) => Promise<Record<string, string>>
   run: (tx: Transaction, ids: Record<string, string>) => Promise<void>
+  /** Storage writes after the commit point (claimed objects removed, the intent): a crash there may still answer. */
+  afterCommit?: number
 }
 
 const scenarios: Scenario[] = [
@@ -46,6 +50,22 @@ const scenarios: Scenario[] = [
       await tx.delete('Customer', ids.c!)
       tx.create('Customer', { name: 'D' })
     },
+  },
+  {
+    name: 'move indexed values: one kept in step, one moved, one removed with its record (4 records)',
+    seed: async (store) => ({
+      a: (await store.create('Customer', { name: 'A', email: 'a@example.com' })).stored.record.id,
+      b: (await store.create('Customer', { name: 'B', email: 'b@example.com' })).stored.record.id,
+      c: (await store.create('Customer', { name: 'C', email: 'c@example.com' })).stored.record.id,
+    }),
+    run: async (tx, ids) => {
+      await tx.edit('Customer', ids.a!, { notes: 'same email, new text' })
+      await tx.edit('Customer', ids.b!, { email: 'b@elsewhere.example' })
+      await tx.delete('Customer', ids.c!)
+      tx.create('Customer', { name: 'D', email: 'd@example.com' })
+    },
+    // C's record and entry and B's old entry were claimed; then the intent.
+    afterCommit: 4,
   },
 ]
 
@@ -78,7 +98,7 @@ describe('crash at every storage operation of a transaction', () => {
             return false
           })
         // Only a crash in the clean-up, after the commit point, may still answer success.
-        if (crashAfter < mutations - 2) expect(acknowledged, `crash point ${crashAfter}`).toBe(false)
+        if (crashAfter < mutations - (scenario.afterCommit ?? 2)) expect(acknowledged, `crash point ${crashAfter}`).toBe(false)
 
         // The recovery pass runs once the writer is surely gone.
         clock.ms += TX_ABANDONED_MS + 1
@@ -87,6 +107,7 @@ describe('crash at every storage operation of a transaction', () => {
         const after = await snapshot(inner)
         expect([...after.keys()].filter((key) => key.startsWith('intents/')), `crash point ${crashAfter}`).toEqual([])
 
+        await expectIndexInStep(inner, `crash point ${crashAfter}`)
         const entries = await pendingEntries(inner)
         const seededEntries = [...seeded.keys()].filter((key) => key.startsWith('commits/')).length
         if (entries.length === seededEntries) {

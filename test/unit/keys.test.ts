@@ -8,6 +8,13 @@ import {
   entityPrefix,
   gitPathOfRecordKey,
   idempotencyRecordKey,
+  indexCompleteKey,
+  indexFieldPrefix,
+  indexKey,
+  indexRangeStart,
+  indexValuePrefix,
+  indexValueText,
+  parseIndexKey,
   intentKey,
   isTenant,
   isUuid,
@@ -33,6 +40,8 @@ import {
   tenantDataPrefix,
   uuidV7Millis,
 } from '../../shared/keys.ts'
+import { ERP_SCHEMA } from '../../shared/schema/index.ts'
+import { thrownBy } from '../support/thrown.ts'
 
 function entity(name: string): EntitySpec {
   return { name, fields: [], timestamps: false, crud: new Set(['create', 'read']) }
@@ -393,5 +402,87 @@ describe('ids', () => {
       expect(isUuid(bad)).toBe(false)
     }
     expect(isUuid(42)).toBe(false)
+  })
+})
+
+describe('index keys', () => {
+  const id = '0193f6c2-8e1a-7c3d-9b2e-41f0a6d2c001'
+  const hostile = ['../../data/globex/Customer', 'a/b', '', ' ', '%2F..%2F', 'x\u0000y', 'Ünïcödé ✓', '\u202e', 'data/acme/Customer/x.agi', '}\n{', 'a'.repeat(256)]
+
+  it('spells every value, hostile ones included, as hex inside its tenant, entity and field, and parses back', () => {
+    for (const value of hostile) {
+      const key = indexKey(ERP_SCHEMA, 'acme', 'Customer', 'email', value, id)
+      expect(key.startsWith('index/acme/Customer/email/x')).toBe(true)
+      expect(key.split('/')).toHaveLength(6)
+      expect(key).toMatch(/^index\/acme\/Customer\/email\/x[0-9a-f]*\/[0-9a-f-]{36}$/)
+      expect(parseIndexKey(key)).toEqual({ tenant: 'acme', entity: 'Customer', field: 'email', value, id })
+    }
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 60 }), (value) => {
+        expect(parseIndexKey(indexKey(ERP_SCHEMA, 'acme', 'Customer', 'email', value, id)).value).toBe(value)
+      }),
+    )
+  })
+
+  it('keeps byte order: a range of values is a range of keys', () => {
+    const keyOf = (value: string) => indexKey(ERP_SCHEMA, 'acme', 'JournalEntry', 'date', value, id)
+    const bytes = (value: string) => [...new TextEncoder().encode(value)]
+    const compareBytes = (a: string, b: string) => {
+      const [x, y] = [bytes(a), bytes(b)]
+      for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i]! - y[i]!
+      return x.length - y.length
+    }
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 20 }), fc.string({ unit: 'grapheme', maxLength: 20 }), (a, b) => {
+        const byKey = keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0
+        expect(byKey).toBe(Math.sign(compareBytes(a, b)))
+      }),
+      { numRuns: 2000 },
+    )
+    const dates = ['2026-03-31', '2026-03-01', '2025-12-31', '2026-03-10', '2026-04-01']
+    expect(dates.map(keyOf).sort()).toEqual([...dates].sort().map(keyOf))
+    // A range scan starts just before the first value's entries, and after every smaller value's.
+    const start = indexRangeStart(ERP_SCHEMA, 'acme', 'JournalEntry', 'date', '2026-03-01')
+    expect(keyOf('2026-03-01') > start).toBe(true)
+    expect(keyOf('2026-02-28') < start).toBe(true)
+    expect(keyOf('2026-03-01') < indexValuePrefix(ERP_SCHEMA, 'acme', 'JournalEntry', 'date', '2026-03-02')).toBe(true)
+  })
+
+  it('refuses a bad tenant, an undeclared entity, a field without an index, a bad id and a value too long', () => {
+    const bad: [string, () => unknown][] = [
+      ['tenant', () => indexKey(ERP_SCHEMA, '../globex', 'Customer', 'email', 'a', id)],
+      ['tenant', () => indexFieldPrefix(ERP_SCHEMA, 'Acme', 'Customer', 'email')],
+      ['entity', () => indexKey(ERP_SCHEMA, 'acme', 'Ghost', 'email', 'a', id)],
+      ['field', () => indexKey(ERP_SCHEMA, 'acme', 'Customer', 'name', 'a', id)],
+      ['field', () => indexKey(ERP_SCHEMA, 'acme', 'Customer', '../email', 'a', id)],
+      ['field', () => indexCompleteKey(ERP_SCHEMA, 'Invoice', 'total')],
+      ['id', () => indexKey(ERP_SCHEMA, 'acme', 'Customer', 'email', 'a', '../x')],
+      ['value', () => indexKey(ERP_SCHEMA, 'acme', 'Customer', 'email', 'é'.repeat(129), id)],
+    ]
+    for (const [field, build] of bad) {
+      expect(thrownBy(ValidationError, build).message, field).toContain(`invalid ${field}`)
+    }
+    expect(indexKey(ERP_SCHEMA, 'acme', 'Invoice', 'customer_id', id, id)).toBe(`index/acme/Invoice/customer_id/x${Buffer.from(id).toString('hex')}/${id}`)
+    expect(indexCompleteKey(ERP_SCHEMA, 'Invoice', 'status')).toBe('index-complete/Invoice/status.json')
+  })
+
+  it('parses only well-formed index keys', () => {
+    const good = indexKey(ERP_SCHEMA, 'acme', 'Customer', 'email', 'ab', id)
+    for (const key of [
+      good.replace('x6162', 'x616'),
+      good.replace('x6162', 'x6A62'),
+      good.replace('x6162', '6162'),
+      good.replace('x6162', 'xff'),
+      good.replace('acme', 'ACME'),
+      `${good}/`,
+      good.replace(id, 'nope'),
+      `quarantine/${good}`,
+    ]) {
+      expect(() => parseIndexKey(key), key).toThrow(ValidationError)
+    }
+  })
+
+  it('builds index keys for indexed values through the schema: indexValueText', () => {
+    expect([indexValueText('sent'), indexValueText(175000n), indexValueText(true), indexValueText(3)]).toEqual(['sent', '175000', 'true', '3'])
   })
 })

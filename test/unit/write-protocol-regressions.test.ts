@@ -5,25 +5,33 @@
  */
 import { describe, expect, it } from 'vitest'
 import { ConflictError, DomainRuleError, NotFoundError } from '../../shared/errors.ts'
-import { GitStore, recoverAbandonedTransactions, TX_ABANDONED_MS } from '../../shared/git-store/index.ts'
+import { indexedFields } from '../../shared/agi/index.ts'
+import { GitStore, recoverAbandonedTransactions, TX_ABANDONED_MS, writeIndexMarker } from '../../shared/git-store/index.ts'
 import { syncedKeyForPending } from '../../shared/keys.ts'
 import { MemoryObjectStore } from '../../shared/object-store/memory-store.ts'
 import type { ObjectStore } from '../../shared/object-store/object-store.ts'
 import { keysUnder, pendingEntries } from '../contract/git-store-contract.ts'
+import { expectIndexInStep } from '../support/index-in-step.ts'
 import { GatedObjectStore } from '../support/gated-store.ts'
 import { TEST_SCHEMA } from '../support/test-schema.ts'
 
 const author = { name: 'Protocol Bot', email: 'bot@acme.example' }
 const T0 = Date.parse('2026-12-01T09:00:00.000Z')
 
-function setup() {
+/** With `indexed`, every index of the schema is marked complete, so lists and reference checks read the indexes. */
+function setupStore(options: { indexed?: boolean } = {}) {
   const memory = new MemoryObjectStore()
+  if (options.indexed === true) {
+    for (const spec of TEST_SCHEMA.entities.values()) for (const field of indexedFields(spec)) void writeIndexMarker(memory, TEST_SCHEMA, spec.name, field.name, new Date(T0))
+  }
   const objects = new GatedObjectStore(memory)
   const clock = { now: T0 }
   const store = (over: ObjectStore = objects) =>
     new GitStore({ objects: over, schema: TEST_SCHEMA, tenant: 'acme', author, now: () => new Date(clock.now), sleep: async () => undefined })
   return { memory, objects, clock, store }
 }
+
+const setup = () => setupStore()
 
 const isEntryPut = (call: { op: string; key: string }) => call.op === 'put' && call.key.startsWith('commits/')
 const isClaim = (call: { op: string; key: string; options?: { metadata?: Record<string, string> } }) =>
@@ -115,7 +123,11 @@ describe("a delete's claim invalidates every version a concurrent writer holds",
   })
 })
 
-describe('a reference and a delete of its target never both commit', () => {
+describe.each([
+  ['records scanned (an index not yet complete)', false],
+  ['referring index read', true],
+])('a reference and a delete of its target never both commit: %s', (_how, indexed) => {
+  const setup = () => setupStore({ indexed })
   async function customerAndDelete(gateWhen: (call: { op: string; key: string; options?: { metadata?: Record<string, string> } }) => boolean) {
     const context = setup()
     const { stored } = await context.store().create('Customer', { name: 'Ada' })
@@ -167,6 +179,79 @@ describe('a reference and a delete of its target never both commit', () => {
     invoicePut.release()
     expect(await invoice).toBe('created')
     expect(await keysUnder(memory, 'data/acme/Customer/')).toHaveLength(1)
+  })
+})
+
+describe('index entries under faults', () => {
+  it('an index entry put that landed but failed is undone with its transaction, and never listed', async () => {
+    const { memory, objects, clock, store } = setupStore({ indexed: true })
+    const { stored } = await store().create('Customer', { name: 'Ada', email: 'ada@example.com' })
+    objects.landThenFail((call) => call.op === 'put' && call.key.startsWith('index/acme/Customer/email/'))
+    await expect(store().edit('Customer', stored.record.id, { email: 'grace@example.com', name: 'Grace' })).rejects.toThrow(/landed, then its answer was lost/)
+    expect(await keysUnder(memory, 'intents/')).toHaveLength(1)
+    const byEmail = async (email: string) => (await store(memory).list('Customer', { where: { email } })).records.map((found) => found.record.fields.name)
+    expect(await byEmail('grace@example.com')).toEqual([])
+    expect(await byEmail('ada@example.com')).toEqual(['Ada'])
+    clock.now += TX_ABANDONED_MS + 1
+    expect((await recoverAbandonedTransactions(memory, { nowMs: clock.now })).rolledBack).toHaveLength(1)
+    expect(await keysUnder(memory, 'index/')).toEqual([`index/acme/Customer/email/x${Buffer.from('ada@example.com').toString('hex')}/${stored.record.id}`])
+    expect(await byEmail('ada@example.com')).toEqual(['Ada'])
+  })
+
+  it('a claimed entry that landed but failed leaves the record listed under its old value until recovery undoes it', async () => {
+    const { memory, objects, clock, store } = setupStore({ indexed: true })
+    const { stored } = await store().create('Customer', { name: 'Ada', email: 'ada@example.com' })
+    objects.landThenFail((call) => isEntryPut(call))
+    await expect(store().edit('Customer', stored.record.id, { email: 'grace@example.com' })).rejects.toThrow()
+    const byEmail = async (email: string) => (await store(memory).list('Customer', { where: { email } })).records.map((found) => found.record.fields.email)
+    // Committed (its entry landed): the new value is listed, the old one is not, before and after recovery.
+    expect(await byEmail('grace@example.com')).toEqual(['grace@example.com'])
+    expect(await byEmail('ada@example.com')).toEqual([])
+    clock.now += TX_ABANDONED_MS + 1
+    expect((await recoverAbandonedTransactions(memory, { nowMs: clock.now })).rolledForward).toHaveLength(1)
+    expect(await keysUnder(memory, 'index/')).toEqual([`index/acme/Customer/email/x${Buffer.from('grace@example.com').toString('hex')}/${stored.record.id}`])
+  })
+
+  it('a write run again to repair its entries never writes over an open transaction\'s entry', async () => {
+    const { memory, objects, store } = setupStore({ indexed: true })
+    const { stored } = await store().create('Customer', { name: 'Ada', email: 'ada@example.com' })
+    // W's entry lands; its record put is held, so its transaction stays open.
+    const held = objects.gate((call) => call.op === 'put' && call.key === stored.key)
+    const open = store().edit('Customer', stored.record.id, { name: 'W' })
+    await held.reached
+    // A finds the entry out of step with the record it read, runs again reading the entries, and finds W's: busy.
+    await expect(store().edit('Customer', stored.record.id, { notes: 'A' })).rejects.toBeInstanceOf(ConflictError)
+    held.release()
+    await open
+    await expectIndexInStep(memory, 'after both')
+    expect((await store(memory).list('Customer', { where: { email: 'ada@example.com' } })).records.map((found) => found.record.fields.name)).toEqual(['W'])
+  })
+
+  it('a filtered list never shows an open write, nor one undone between its listing and its confirmation', async () => {
+    const { memory, objects, store } = setupStore({ indexed: true })
+    const { stored: existing } = await store().create('Customer', { name: 'Existing', email: 'x@example.com' })
+    const racedPut = objects.gate((call) => call.op === 'put' && call.key === existing.key)
+    const transaction = store().transaction('create and edit', async (tx) => {
+      tx.create('Customer', { name: 'Never committed', email: 'x@example.com' })
+      await tx.edit('Customer', existing.record.id, { name: 'Edited' }, { expectedVersion: existing.version })
+    })
+    const outcome = transaction.then(
+      () => 'committed',
+      (error: unknown) => error,
+    )
+    await racedPut.reached
+    // While open: the listing shows the committed state only.
+    expect((await store(memory).list('Customer', { where: { email: 'x@example.com' } })).records.map((found) => found.record.fields.name)).toEqual(['Existing'])
+    const confirming = objects.gate((call) => call.op === 'list' && call.key.startsWith('commits/'))
+    const listing = store().list('Customer', { where: { email: 'x@example.com' } })
+    await confirming.reached
+    await memory.put(existing.key, (await memory.get(existing.key))!.text.replace('Existing', 'Changed'), { metadata: {} })
+    racedPut.release()
+    expect(await outcome).toBeInstanceOf(ConflictError)
+    confirming.release()
+    const names = (await listing).records.map((found) => found.record.fields.name)
+    expect(names).not.toContain('Never committed')
+    expect(names).not.toContain('Edited')
   })
 })
 

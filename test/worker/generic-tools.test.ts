@@ -2,8 +2,10 @@ import { reset } from 'cloudflare:test'
 import { afterEach, describe, expect, it } from 'vitest'
 import { parseRecord } from '../../shared/agi/index.ts'
 import { gitBlobSha } from '../../shared/blob-sha.ts'
+import { indexedFields } from '../../shared/agi/index.ts'
+import { writeIndexMarker } from '../../shared/git-store/index.ts'
 import { ERP_SCHEMA } from '../../shared/schema/index.ts'
-import { callTool, keysUnder, ok, pendingEntries, settle, textAt, tokenFor } from './support/api.ts'
+import { bucket, callTool, keysUnder, ok, pendingEntries, settle, textAt, tokenFor } from './support/api.ts'
 import { seed, seedBooks } from './support/seed.ts'
 
 afterEach(async () => {
@@ -144,13 +146,13 @@ describe('list_<plural>', () => {
     expect(third.next_cursor).toBeNull()
   })
 
-  it('filters by field equality, computed fields included', async () => {
+  it('filters by field equality on indexed fields, computed ones included', async () => {
     const books = await seedBooks()
     await seed('Invoice', { customer_id: books.customer.id, status: 'draft', total: 1000n, amount_paid: 0n })
     const sent = await ok('list_invoices', { where: { status: 'sent' } })
     expect(sent.invoices.map((i: any) => i.id)).toEqual([books.invoice.id])
-    const byMoney = await ok('list_invoices', { where: { total: '1750.00' } })
-    expect(byMoney.invoices.map((i: any) => i.id)).toEqual([books.invoice.id])
+    const both = await ok('list_invoices', { where: { customer_id: books.customer.id, status: 'sent', tenant_id: 'acme' } })
+    expect(both.invoices.map((i: any) => i.id)).toEqual([books.invoice.id])
     const lines = await ok('list_journal_lines', { where: { journal_entry_id: books.entry.id } })
     expect(lines.journal_lines.map((l: any) => l.position)).toEqual([1, 2])
     expect((await ok('list_payments', {})).payments).toHaveLength(1)
@@ -160,11 +162,39 @@ describe('list_<plural>', () => {
     expect((await ok('list_accounts', {})).accounts.map((a: any) => a.code)).toEqual(['1000', '1200'])
   })
 
+  it('reads a complete index: date ranges inclusive at both ends, listed by date, paged with its cursor', async () => {
+    for (const spec of ERP_SCHEMA.entities.values()) for (const field of indexedFields(spec)) await writeIndexMarker(bucket(), ERP_SCHEMA, spec.name, field.name, new Date())
+    const ids = new Map<string, string>()
+    for (const date of ['2026-03-05', '2026-02-28', '2026-03-01', '2026-03-31', '2026-04-01']) ids.set(date, (await seed('JournalEntry', { date, memo: `on ${date}` })).id)
+    const dates = (page: any) => page.journal_entries.map((entry: any) => entry.date)
+    const march = { date: { from: '2026-03-01', to: '2026-03-31' } }
+    expect(dates(await ok('list_journal_entries', { where: march }))).toEqual(['2026-03-01', '2026-03-05', '2026-03-31'])
+    const first = await ok('list_journal_entries', { where: march, limit: 2 })
+    expect(dates(first)).toEqual(['2026-03-01', '2026-03-05'])
+    expect(first.next_cursor).toMatch(/^index\/acme\/JournalEntry\/date\//)
+    const rest = await ok('list_journal_entries', { where: march, limit: 2, cursor: first.next_cursor })
+    expect(dates(rest)).toEqual(['2026-03-31'])
+    expect(rest.next_cursor).toBeNull()
+    expect(dates(await ok('list_journal_entries', { where: { date: '2026-04-01' } }))).toEqual(['2026-04-01'])
+    expect(dates(await ok('list_journal_entries', { where: { date: { to: '2026-02-28' } } }))).toEqual(['2026-02-28'])
+    // Another list's cursor, or one of another tenant, is refused.
+    expect(await errorOf(await callTool('list_journal_entries', { where: { date: '2026-04-01' }, cursor: first.next_cursor }))).toMatchObject({ status: 400 })
+    expect(await errorOf(await callTool('list_journal_entries', { where: march, cursor: first.next_cursor.replace('acme', 'globex') }))).toMatchObject({ status: 400 })
+    const customer = await seed('Customer', { name: 'Ada', email: 'ada@example.com' })
+    expect((await ok('list_customers', { where: { email: 'ada@example.com' } })).customers.map((c: any) => c.id)).toEqual([customer.id])
+    expect((await callTool('delete_customer', { id: customer.id })).status).toBe(200)
+  })
+
   it('refuses a bad limit, an unknown filter field and a foreign cursor', async () => {
     expect(await errorOf(await callTool('list_customers', { limit: 0 }))).toMatchObject({ status: 400, code: 'invalid_input' })
     expect(await errorOf(await callTool('list_customers', { limit: 201 }))).toMatchObject({ status: 400 })
     expect(await errorOf(await callTool('list_customers', { where: { shoe_size: 44 } }))).toMatchObject({ status: 400 })
-    expect(await errorOf(await callTool('list_invoices', { where: { total: '1.005' } }))).toMatchObject({ status: 400 })
+    // A field that is not indexed: refused, naming the ones that are.
+    const unindexed = await errorOf(await callTool('list_invoices', { where: { total: '1750.00' } }))
+    expect(unindexed).toMatchObject({ status: 400, code: 'invalid_input' })
+    expect(unindexed.message).toContain('total cannot be filtered on: Invoice lists filter on its indexed fields only (customer_id, status)')
+    expect(await errorOf(await callTool('list_journal_entries', { where: { date: { from: '2026-02-01', to: '2026-01-01' } } }))).toMatchObject({ status: 400 })
+    expect(await errorOf(await callTool('list_journal_entries', { where: { date: { from: '2026-02-30' } } }))).toMatchObject({ status: 400 })
     const foreign = 'data/acme/Vendor/0193f6c2-8e1a-7c3d-9b2e-41f0a6d2c001.agi'
     expect(await errorOf(await callTool('list_customers', { cursor: foreign }))).toMatchObject({ status: 400 })
   })

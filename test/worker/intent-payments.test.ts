@@ -111,11 +111,13 @@ describe('record_payment', () => {
   })
 
   describe('when another payment lands between reading the invoice and writing it', () => {
-    /** Before each of the next `times` conditional writes of the invoice, a rival payment of `rival` lands first. */
+    /**
+     * Before each of the next `times` transactions that write the invoice starts writing (its intent), a rival payment
+     * of `rival` lands first: the invoice and its index entries are then all put on a stale version.
+     */
     function rivalPaysFirst(context: Awaited<ReturnType<typeof invoiceOf>>, rival: number, times: number) {
-      const key = `data/acme/Invoice/${context.invoiceId}.agi`
       context.objects.beforePut(
-        (putKey, options) => putKey === key && options?.condition !== undefined && 'ifVersion' in options.condition,
+        (putKey) => putKey.startsWith('intents/acme/'),
         async () => {
           await call(recordPayment, { invoice_id: context.invoiceId, amount: rival }, context.ctx)
         },

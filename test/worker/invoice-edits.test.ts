@@ -105,7 +105,8 @@ describe('edit_invoice racing update_invoice_status draft → sent', () => {
       await call(updateInvoiceStatus, { invoice_id: invoiceId, status: 'sent' }, rival.ctx)
     }
     if (when.startsWith('after')) hooked.afterGet(key, send)
-    else hooked.beforePut((put) => put === key, send)
+    // Before the edit's first write (its intent): its record and index entries are then all put on a stale version.
+    else hooked.beforePut((put) => put.startsWith('intents/acme/'), send)
     await expect(call(editInvoice, { id: invoiceId, patch: { customer_id: otherId } }, ctx)).rejects.toMatchObject({ code: 'invoice_issued' })
     await settle()
     expect(await recordText(invoiceId)).toContain(`customer_id : "${customerId}"`)

@@ -83,7 +83,7 @@ describe('the scheduled recovery pass', () => {
       expect(await keysUnder('intents/'), `step ${n}`).toEqual([])
       const edited = await textAt(`data/acme/Customer/${ids.edited}.agi`)
       const deleted = await textAt(`data/acme/Customer/${ids.deleted}.agi`)
-      const created = (await ok('list_customers', { where: { name: 'New A' } })).customers.length + (await ok('list_customers', { where: { name: 'New B' } })).customers.length
+      const created = (await ok('list_customers', { limit: 200 })).customers.filter((customer: any) => customer.name === 'New A' || customer.name === 'New B').length
       if (committed) {
         expect(edited, `step ${n}`).toContain('reorganised')
         expect(deleted, `step ${n}`).toBeNull()

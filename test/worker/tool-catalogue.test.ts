@@ -51,6 +51,13 @@ describe('GET /tools', () => {
     expect(edit.input_schema.properties.patch.additionalProperties).toBe(false)
     const list = byName.get('list_invoices') as any
     expect(list.input_schema.properties.where.properties.status.enum).toEqual(['draft', 'sent', 'paid', 'void'])
+    // Only indexed fields are filterable, and the schema and description say which.
+    expect(Object.keys(list.input_schema.properties.where.properties)).toEqual(['tenant_id', 'customer_id', 'status'])
+    expect(list.input_schema.properties.where.additionalProperties).toBe(false)
+    expect(list.description).toContain('on indexed fields only: customer_id, status')
+    const journal = byName.get('list_journal_entries') as any
+    expect(journal.input_schema.properties.where.properties.date.anyOf).toHaveLength(2)
+    expect(journal.description).toContain('inclusive range')
     expect(list.input_schema.properties.limit).toMatchObject({ type: 'integer', minimum: 1, maximum: 200 })
     expect((byName.get('delete_customer') as any).annotations).toEqual({ readOnlyHint: false, destructiveHint: true, idempotentHint: true })
     expect((byName.get('read_invoice') as any).annotations).toEqual({ readOnlyHint: true, destructiveHint: false, idempotentHint: true })

@@ -15,7 +15,7 @@ import { sign } from 'hono/jwt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { checkPendingEntry } from '../../../action/engine/entry-check.ts'
 import { parseRecord, recordToJson } from '../../../shared/agi/index.ts'
-import { parseRecordKey } from '../../../shared/keys.ts'
+import { parseIndexKey, parseRecordKey, recordKey } from '../../../shared/keys.ts'
 import { ERP_SCHEMA } from '../../../shared/schema/index.ts'
 import { TOOLS } from '../../../worker/tools/catalogue.ts'
 import { ALL_TOOL_NAMES, isWriteTool } from '../../support/tool-names.ts'
@@ -308,6 +308,12 @@ async function checkCommitted(answer: any, before: Listing, after: Listing, what
   for (const key of [...added, ...changed, ...removed]) {
     // Guards of UNIQUE values are derived data that move with their records, never part of the entry.
     if (key === entryKey || key.startsWith('idempotency/') || key.startsWith('unique/')) continue
+    // Index entries are derived data too, each a copy of a record the entry wrote.
+    if (key.startsWith('index/')) {
+      const { tenant, entity, id } = parseIndexKey(key)
+      expect(touched.has(recordKey(ERP_SCHEMA, tenant, entity, id)), `${what}: ${key} changed without its record`).toBe(true)
+      continue
+    }
     expect(touched.has(key), `${what}: ${key} changed outside the entry`).toBe(true)
   }
   for (const file of entry.files) {

@@ -61,7 +61,7 @@ async function seedTenant(token: string, secretName: string, code: string): Prom
 /** Arguments each tool accepts, aimed at the records in `ids`. */
 function argsFor(tool: string, ids: Ids, code: string): Record<string, unknown> {
   const table: Record<string, Record<string, unknown>> = {
-    list_customers: { where: { name: SECRET_NAME } },
+    list_customers: { where: { email: 'ceo@example.com' } },
     read_customer: { id: ids.customer },
     create_customer: { name: 'New customer' },
     edit_customer: { id: ids.customer, patch: { notes: 'owned' } },

@@ -1,4 +1,6 @@
-import { TX_ABANDONED_MS, TX_DEADLINE_MS } from '../../../shared/git-store/index.ts'
+import { indexedFields } from '../../../shared/agi/index.ts'
+import { TX_ABANDONED_MS, TX_DEADLINE_MS, writeIndexMarker } from '../../../shared/git-store/index.ts'
+import { ERP_SCHEMA } from '../../../shared/schema/index.ts'
 import { MemoryObjectStore } from '../../../shared/object-store/memory-store.ts'
 import type { Caller } from '../../../worker/auth/caller.ts'
 import { Dice } from '../../support/seeded.ts'
@@ -105,6 +107,11 @@ export class Simulation {
   async #setup(): Promise<void> {
     const setup = await setupFor([...this.#worlds.keys()], START_MS)
     for (const object of setup.objects) await this.memory.put(object.key, object.text, { metadata: object.metadata })
+    // Every other schedule with its indexes marked complete: filtered lists and reference checks then read the indexes,
+    // the others the records themselves (as before a rebuild).
+    if (this.seed % 2 === 0) {
+      for (const spec of ERP_SCHEMA.entities.values()) for (const field of indexedFields(spec)) await writeIndexMarker(this.memory, ERP_SCHEMA, spec.name, field.name, new Date(START_MS))
+    }
     this.history.absorb(setup.history)
     for (const [tenant, world] of this.#worlds) world.absorb(setup.worlds.get(tenant) as World)
     this.clock.advance(setup.endMs - START_MS)

@@ -79,7 +79,7 @@ function plan(tool: SimToolName, world: World, dice: Dice): PlannedCall | null {
       return target === undefined ? null : { tool, args: { id: target.id }, readEntity: 'Customer' }
     }
     case 'listCustomers':
-      return { tool, args: {} }
+      return { tool, args: dice.chance(0.3) ? { where: { email: `${dice.pick(['ap', 'billing', 'ceo', 'a', 'b', 'c'])}@example.com` } } : {} }
     case 'createInvoiceWithLines': {
       const target = pickKnown(world, 'Customer', dice, 0.35)
       if (target === undefined) return null
@@ -105,6 +105,7 @@ function plan(tool: SimToolName, world: World, dice: Dice): PlannedCall | null {
     }
     case 'listInvoices': {
       const target = dice.chance(0.3) ? pickKnown(world, 'Customer', dice, 0.2) : undefined
+      if (target === undefined && dice.chance(0.3)) return { tool, args: { where: { status: dice.pick(['draft', 'sent', 'paid', 'void']) } } }
       return { tool, args: target === undefined ? {} : { where: { customer_id: target.id } } }
     }
     case 'createAccount':

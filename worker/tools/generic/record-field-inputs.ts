@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { TIMESTAMP_FIELDS } from '../../../shared/agi/index.ts'
-import type { EntitySpec, FieldSpec } from '../../../shared/agi/types.ts'
+import { indexedFields, isIndexed, type EntitySpec, type FieldSpec } from '../../../shared/agi/types.ts'
 import { amountInput, dateInput, idInput, tenantIdInput, unchangingTenantIdInput, utcDatetimeInput } from '../tool-inputs.ts'
 
 /**
@@ -61,11 +61,32 @@ export function patchFieldsInput(spec: EntitySpec) {
   return z.strictObject(shape)
 }
 
-/** Field equality filters: any declared field, computed and timestamps included (`status`, `customer_id`). */
+/**
+ * Filters on the entity's indexed fields (what `GET /tools` shows as filterable): a value each, and for a `date`
+ * field also an inclusive range `{ from?, to? }`. `tenant_id` is accepted (it must be the token's, and always holds).
+ * Any other field is refused, naming the ones that can be filtered on.
+ */
 export function whereFieldsInput(spec: EntitySpec) {
+  const indexed = indexedFields(spec)
   const shape: Record<string, z.ZodType> = {}
-  for (const field of spec.fields) shape[field.name] = fieldInput(field).optional()
-  return z.strictObject(shape)
+  for (const field of spec.fields) {
+    if (field.name === 'tenant_id') shape[field.name] = tenantIdInput
+    if (!isIndexed(field)) continue
+    const exact = fieldInput(field)
+    shape[field.name] = (field.type === 'date' ? z.union([exact, dateRangeInput()]) : exact).optional()
+  }
+  const filterable = indexed.map((field) => field.name).join(', ')
+  return z.strictObject(shape, {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys' ? `${issue.keys.join(', ')} cannot be filtered on: ${spec.name} lists filter on its indexed fields only (${filterable || 'none'})` : undefined,
+  })
+}
+
+function dateRangeInput() {
+  return z
+    .strictObject({ from: dateInput('First day, inclusive.').optional(), to: dateInput('Last day, inclusive.').optional() })
+    .refine((range) => range.from === undefined || range.to === undefined || range.from <= range.to, 'from must not be after to')
+    .meta({ description: 'An inclusive range of dates; either end may be left out.' })
 }
 
 /** The entity as a filter sees it: every field comparable, none refused as computed or store-managed. */

@@ -1,10 +1,11 @@
-import { DATA_PREFIX, INTENTS_PREFIX, PENDING_PREFIX } from '../../../../shared/keys.ts'
+import { DATA_PREFIX, INDEX_PREFIX, INTENTS_PREFIX, PENDING_PREFIX } from '../../../../shared/keys.ts'
 import type { MemoryObjectStore } from '../../../../shared/object-store/memory-store.ts'
 import type { StoredObject } from '../../../../shared/object-store/object-store.ts'
 import type { ModelBranch } from '../branch.ts'
 import { CommittedHistory } from '../committed.ts'
 import type { History } from '../history.ts'
 import { checkBucketAgainstBranch } from './bucket.ts'
+import { checkIndexEntries } from './indexes.ts'
 import { checkLostUpdates } from './lost-updates.ts'
 import { checkReads } from './reads.ts'
 import { checkReferences } from './references.ts'
@@ -31,6 +32,7 @@ export async function checkSchedule(history: History, memory: MemoryObjectStore,
     ...(await checkReads(history, committed)),
     ...leftovers,
     ...checkReferences(data),
+    ...checkIndexEntries(data, await objectsUnder(memory, INDEX_PREFIX)),
   ]
 }
 

@@ -1,0 +1,127 @@
+import { indexedFields, type AgiRecord, type EntitySpec, type FieldValue, type Schema } from '../agi/types.ts'
+import { ValidationError } from '../errors.ts'
+import { INDEX_VALUE_MAX_BYTES, indexKey, indexValueText, parseRecordKey } from '../keys.ts'
+import type { ObjectStore, StoredObject } from '../object-store/object-store.ts'
+import { RecordBusyError, transactionState, writerToConfirm } from './record-io.ts'
+import { recoverTransaction } from './recovery.ts'
+import type { StagedWrite } from './transaction.ts'
+
+/**
+ * Index entries: `index/<tenant>/<Entity>/<field>/x<hex>/<id>` for each indexed field a record holds. An entry is a
+ * copy of its record object (the same text, so the same version, and the same metadata: the writer's tag and the
+ * text's copy for lists), written and removed in the record's own transaction like any record: listed in the intent,
+ * put conditionally and tagged, claimed when it goes, rolled back or forward by recovery, and confirmed by readers
+ * exactly like the record. It is never in the commit entry, so never in git: it is derived from `data/`, and
+ * `verify` rebuilds it.
+ *
+ * Because the entry's bytes are its record's, the version it holds is the record's: a transaction that replaces a
+ * record at version v replaces its entries at version v too, without reading them. An entry that is not there (a
+ * record written before its index existed) or not in step makes that put fail; the store then runs the transaction
+ * again reading the entries first (`IndexEntryRaceError`), and the write repairs them.
+ */
+
+/** Whether a staged write is a record's (in the commit entry) rather than a derived object's (guard, index entry). */
+export function isRecordWrite(write: StagedWrite): boolean {
+  return write.guardText === undefined && write.indexOf === undefined
+}
+
+/** The indexed values a record holds, field by field (unset fields hold none). */
+export function indexedValues(spec: EntitySpec, fields: Record<string, FieldValue> | undefined): Map<string, string> {
+  const values = new Map<string, string>()
+  if (fields === undefined) return values
+  for (const field of indexedFields(spec)) {
+    const value = fields[field.name]
+    if (value !== undefined) values.set(field.name, indexValueText(value))
+  }
+  return values
+}
+
+/** An indexed value a write sets must fit in a key: else 400, naming the field. */
+function assertIndexable(spec: EntitySpec, field: string, value: string): void {
+  if (new TextEncoder().encode(value).byteLength <= INDEX_VALUE_MAX_BYTES) return
+  const message = `${spec.name}.${field} is indexed and holds at most ${INDEX_VALUE_MAX_BYTES} bytes`
+  throw new ValidationError(message, [{ path: [field], message }])
+}
+
+/**
+ * The entry writes that move with one record write. Without `current`, each entry is taken to be in step with its
+ * record (same version, same previous text and metadata); with it (`readEntries`), entries are judged by what the
+ * bucket holds: a missing one is created, a stale one replaced at its own version.
+ */
+export function stageIndexEntries(schema: Schema, tenant: string, write: StagedWrite, current?: ReadonlyMap<string, StoredObject | null>): StagedWrite[] {
+  const spec = schema.entities.get(write.entity) as EntitySpec
+  if (indexedFields(spec).length === 0) return []
+  const before = write.kind === 'create' ? new Map<string, string>() : indexedValues(spec, (write.before ?? write.record).fields)
+  const after = write.kind === 'delete' ? new Map<string, string>() : indexedValues(spec, write.record.fields)
+  const staged: StagedWrite[] = []
+  const entry = (key: string, kind: StagedWrite['kind'], assumed: { expectedVersion: string | null; previous: StagedWrite['previous'] }): void => {
+    let { expectedVersion, previous } = assumed
+    if (current !== undefined) {
+      const found = current.get(key) ?? null
+      expectedVersion = found?.version ?? null
+      previous = found === null ? null : { text: found.text, metadata: found.metadata }
+      if (found === null && kind === 'delete') return
+      if (found !== null && kind === 'create') kind = 'update'
+      if (found === null && kind === 'update') kind = 'create'
+    }
+    staged.push({ key, entity: write.entity, id: write.id, kind, record: write.record, expectedVersion, previous, changes: {}, indexOf: write.key })
+  }
+  const inStep = { expectedVersion: write.expectedVersion, previous: write.previous }
+  for (const [field, value] of before) {
+    if (after.get(field) === value) continue
+    // A value too long for a key was never indexed (a record from before its index): nothing to remove.
+    if (new TextEncoder().encode(value).byteLength > INDEX_VALUE_MAX_BYTES) continue
+    entry(indexKey(schema, tenant, write.entity, field, value, write.id), 'delete', inStep)
+  }
+  for (const [field, value] of after) {
+    assertIndexable(spec, field, value)
+    const key = indexKey(schema, tenant, write.entity, field, value, write.id)
+    if (before.get(field) === value) entry(key, 'update', inStep)
+    else entry(key, 'create', { expectedVersion: null, previous: null })
+  }
+  return staged
+}
+
+/** The keys of the entries `writes` move, to read them first (a transaction run again after an entry was out of step). */
+export function indexEntryKeys(schema: Schema, tenant: string, writes: readonly StagedWrite[]): string[] {
+  return writes.flatMap((write) => stageIndexEntries(schema, tenant, write).map((entry) => entry.key))
+}
+
+/**
+ * Reads the entries a write will replace, in parallel, as they stand for a writer: an entry held by an open transaction
+ * is busy (`RecordBusyError`: nothing may be written on top of uncommitted state), an abandoned one is recovered first,
+ * and one undone while it was read is read again. A committed delete's claim is returned as it is: replacing it (at its
+ * version) is how a value comes back to a record before the claim's clean-up ran.
+ */
+export async function readIndexEntries(objects: ObjectStore, tenant: string, nowMs: () => number, keys: readonly string[]): Promise<Map<string, StoredObject | null>> {
+  const found = await Promise.all(keys.map((key) => readEntryForWrite(objects, tenant, nowMs, key)))
+  return new Map(keys.map((key, index) => [key, found[index] ?? null]))
+}
+
+async function readEntryForWrite(objects: ObjectStore, tenant: string, nowMs: () => number, key: string): Promise<StoredObject | null> {
+  for (let attempt = 1; ; attempt++) {
+    const stored = await objects.get(key)
+    if (stored === null) return null
+    const writer = writerToConfirm(stored.metadata, tenant, nowMs())
+    if (writer === null) return stored
+    const state = await transactionState(objects, writer, nowMs())
+    if (state.state === 'committed') return stored
+    if (state.state === 'in-flight' || attempt >= 3) throw new RecordBusyError(key)
+    if (state.state === 'abandoned') await recoverTransaction(objects, state.intent)
+  }
+}
+
+/**
+ * The index entries a stored record implies (each a copy of it), by its key and parsed record: what `verify` expects
+ * to find, and rebuilds. A value too long for a key has no entry.
+ */
+export function indexKeysOfRecord(schema: Schema, key: string, record: AgiRecord): string[] {
+  const { tenant, entity, id } = parseRecordKey(schema, key)
+  const spec = schema.entities.get(entity) as EntitySpec
+  const keys: string[] = []
+  for (const [field, value] of indexedValues(spec, record.fields)) {
+    if (new TextEncoder().encode(value).byteLength > INDEX_VALUE_MAX_BYTES) continue
+    keys.push(indexKey(schema, tenant, entity, field, value, id))
+  }
+  return keys
+}
