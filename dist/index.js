@@ -61640,7 +61640,7 @@ const coreLogger = {
 
 /***/ }),
 
-/***/ 9171:
+/***/ 1619:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -62165,6 +62165,21 @@ function money_sumMoney(amounts) {
     return total;
 }
 
+;// CONCATENATED MODULE: ./node_modules/.cache/accelerando-action/shared/agi/types.js
+/** The field types an ENTITY may declare (DESIGN §2). */
+const FIELD_TYPES = ['string', 'number', 'float', 'money', 'bool', 'date', 'datetime', 'json', 'id'];
+const CRUD_OPERATIONS = ['create', 'read', 'list', 'edit', 'delete'];
+/** Field types an index can hold: exact values that spell one way (no json, no float). */
+const INDEXABLE_TYPES = ['string', 'number', 'money', 'bool', 'date', 'datetime', 'id'];
+/** Whether the store keeps an index of the field: declared `INDEX`, or a `REFERENCES` field. */
+function types_isIndexed(field) {
+    return field.index === true || field.references !== undefined;
+}
+/** The fields of an entity the store indexes, in declaration order. */
+function types_indexedFields(spec) {
+    return spec.fields.filter(types_isIndexed);
+}
+
 ;// CONCATENATED MODULE: ./node_modules/.cache/accelerando-action/shared/patterns.js
 /**
  * Text patterns that bucket keys, `.agi` values and tool inputs all check against, written once so the
@@ -62187,6 +62202,27 @@ const DATE_PATTERN = /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/;
 const UTC_DATETIME_PATTERN = /^([0-9]{4}-[0-9]{2}-[0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.[0-9]{3})?Z$/;
 
 ;// CONCATENATED MODULE: ./node_modules/.cache/accelerando-action/shared/keys.js
+/**
+ * Every bucket key is built and parsed here, and nowhere else. Each segment is checked against a
+ * strict pattern before it is joined, so no input (dots, slashes, percent signs, unicode look-alikes)
+ * can produce a key outside its tenant's prefix; anything that does not fit throws `ValidationError`.
+ *
+ *   data/<tenant>/<Entity>/<id>.agi                   the current record (in git: see `gitPathOfRecordKey`)
+ *   commits/<tenant>/<inverted-ms>-<oid>.json         a pending commit entry
+ *   synced/<tenant>/<inverted-ms>-<oid>.json          the same entry once it is in git
+ *   intents/<tenant>/<oid>.json                       a transaction in flight (per tenant: one tenant's
+ *                                                     load never hides another's open transactions)
+ *   quarantine/<original key>                         something corrupt, moved aside
+ *   idempotency/<tenant>/<sha256 of the key>.json     the first answer to an Idempotency-Key
+ *   unique/<tenant>/<Entity>/<field>/<hex>.json       which record holds a UNIQUE field's value
+ *   index/<tenant>/<Entity>/<field>/x<hex>/<id>       an index entry: the record `id` holds the value (a copy of the
+ *                                                     record, written in its transaction)
+ *   index-complete/<Entity>/<field>.json              every record of every tenant has its entries of this index
+ *
+ * Entry keys carry 9999999999999 minus the epoch milliseconds, zero-padded to 13 digits, so a
+ * plain (ascending) list of one tenant's prefix yields the newest entries first.
+ */
+
 
 
 const DATA_PREFIX = 'data/';
@@ -62196,6 +62232,8 @@ const INTENTS_PREFIX = 'intents/';
 const QUARANTINE_PREFIX = 'quarantine/';
 const IDEMPOTENCY_PREFIX = 'idempotency/';
 const UNIQUE_PREFIX = 'unique/';
+const keys_INDEX_PREFIX = 'index/';
+const INDEX_COMPLETE_PREFIX = 'index-complete/';
 /** What the `.agi` grammar allows as an entity name; the schema decides which ones exist. */
 const keys_ENTITY_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 const ISO_UTC_MILLIS_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -62214,6 +62252,10 @@ const IDEMPOTENCY_KEY_PATTERN = new RegExp(`^idempotency/(${TENANT_SOURCE})/([0-
 /** Header values are visible ASCII; inner spaces allowed, none at the ends. */
 const IDEMPOTENCY_VALUE_PATTERN = /^[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?$/;
 const MAX_KEY_BYTES = 1024;
+const keys_FIELD_NAME_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
+const INDEX_KEY_PATTERN = new RegExp(`^index/(${TENANT_SOURCE})/([A-Za-z][A-Za-z0-9_]{0,63})/([a-z][a-z0-9_]{0,63})/x((?:[0-9a-f]{2}){0,256})/(${UUID_SOURCE})$`);
+/** Longest value an index holds, in UTF-8 bytes: its key stays well inside R2's 1,024 bytes. */
+const keys_INDEX_VALUE_MAX_BYTES = 256;
 // ---------------------------------------------------------------- segments
 function isTenant(value) {
     return typeof value === 'string' && TENANT_PATTERN.test(value);
@@ -62443,6 +62485,62 @@ function keys_uniqueKey(schema, tenant, entity, field, value) {
         throw invalid('value', value, 'a unique value is 1 to 256 bytes');
     return `${UNIQUE_PREFIX}${assertTenant(tenant)}/${entity}/${field}/${hex}.json`;
 }
+/** How a field's value is spelled in an index key (and compared by a filter): money in cents, bools and numbers as text. */
+function keys_indexValueText(value) {
+    return typeof value === 'string' ? value : typeof value === 'bigint' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : JSON.stringify(value);
+}
+function assertIndexedField(schema, entity, field) {
+    const name = assertEntity(schema, entity);
+    if (typeof field !== 'string' || !keys_FIELD_NAME_PATTERN.test(field))
+        throw invalid('field', field, 'a field name is lowercase letters, digits and "_"');
+    const spec = schema.entities.get(name)?.fields.find((candidate) => candidate.name === field);
+    if (spec === undefined || !types_isIndexed(spec))
+        throw invalid('field', field, `${name} has no index on it`);
+    return field;
+}
+/**
+ * The value segment: `x` and the lowercase hex of the value's UTF-8 bytes. No value can shape the key (no "/", no
+ * "..", nothing unprintable), and key order is the values' byte order, so a range of dates is a range of keys: hex
+ * keeps byte order, and "/" sorts below every hex digit, so a value sorts before its own extensions.
+ */
+function indexValueSegment(value) {
+    if (typeof value !== 'string')
+        throw invalid('value', value, 'an indexed value is text');
+    const bytes = new TextEncoder().encode(value);
+    if (bytes.byteLength > keys_INDEX_VALUE_MAX_BYTES)
+        throw invalid('value', value, `an indexed value is at most ${keys_INDEX_VALUE_MAX_BYTES} bytes of UTF-8`);
+    return `x${toHex(bytes)}`;
+}
+/** Every entry of one index of one tenant: `index/<tenant>/<Entity>/<field>/`. */
+function keys_indexFieldPrefix(schema, tenant, entity, field) {
+    return `${keys_INDEX_PREFIX}${assertTenant(tenant)}/${assertEntity(schema, entity)}/${assertIndexedField(schema, entity, field)}/`;
+}
+/** The entries of one value: `index/<tenant>/<Entity>/<field>/x<hex>/`, in id order. */
+function keys_indexValuePrefix(schema, tenant, entity, field, value) {
+    return `${keys_indexFieldPrefix(schema, tenant, entity, field)}${indexValueSegment(value)}/`;
+}
+/**
+ * Where a range scan starts: every entry of a value at least `value` sorts after this key (list's `startAfter` is
+ * exclusive, and the entries of `value` itself extend it).
+ */
+function keys_indexRangeStart(schema, tenant, entity, field, value) {
+    return `${keys_indexFieldPrefix(schema, tenant, entity, field)}${indexValueSegment(value)}`;
+}
+function keys_indexKey(schema, tenant, entity, field, value, id) {
+    return `${keys_indexValuePrefix(schema, tenant, entity, field, value)}${assertId(id)}`;
+}
+/** An index key's parts, by its shape only (an index since removed from the schema still parses). */
+function keys_parseIndexKey(key) {
+    const match = typeof key === 'string' ? INDEX_KEY_PATTERN.exec(key) : null;
+    const value = match === null ? null : fromHexUtf8(match[4]);
+    if (match === null || value === null)
+        throw invalid('key', key, 'expected index/<tenant>/<Entity>/<field>/x<hex of the value>/<uuid>');
+    return { tenant: match[1], entity: match[2], field: match[3], value, id: match[5] };
+}
+/** The marker that an index is complete in every tenant (written by a rebuild, once no record lacks its entries). */
+function keys_indexCompleteKey(schema, entity, field) {
+    return `${INDEX_COMPLETE_PREFIX}${assertEntity(schema, entity)}/${assertIndexedField(schema, entity, field)}.json`;
+}
 // ---------------------------------------------------------------- ids
 /** Counter state that keeps ids created in the same millisecond in creation order. */
 let lastMs = (/* unused pure expression or super */ null && (-1));
@@ -62504,6 +62602,17 @@ function toHex(bytes) {
     for (const byte of bytes)
         hex += byte.toString(16).padStart(2, '0');
     return hex;
+}
+function fromHexUtf8(hex) {
+    const bytes = new Uint8Array(hex.length / 2);
+    for (let index = 0; index < bytes.length; index++)
+        bytes[index] = Number.parseInt(hex.slice(index * 2, index * 2 + 2), 16);
+    try {
+        return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+    }
+    catch {
+        return null;
+    }
 }
 function invalid(field, value, why) {
     const shown = typeof value === 'string' ? JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value) : `(${typeof value})`;
@@ -62921,11 +63030,6 @@ function record_parser_parseRecord(text, schema, options = {}) {
     return { record, unknownFields };
 }
 
-;// CONCATENATED MODULE: ./node_modules/.cache/accelerando-action/shared/agi/types.js
-/** The field types an ENTITY may declare (DESIGN §2). */
-const FIELD_TYPES = ['string', 'number', 'float', 'money', 'bool', 'date', 'datetime', 'json', 'id'];
-const CRUD_OPERATIONS = ['create', 'read', 'list', 'edit', 'delete'];
-
 ;// CONCATENATED MODULE: ./node_modules/.cache/accelerando-action/shared/agi/schema-parser.js
 /**
  * ENTITY text → Schema.
@@ -62941,7 +63045,9 @@ const CRUD_OPERATIONS = ['create', 'read', 'list', 'edit', 'delete'];
  * A field line is `name: type` followed by modifiers in any order: `REQUIRED`, `= default`,
  * `IN (...)` (string fields), `REFERENCES Entity` (id fields), `COMPUTED` (written only by intent tools,
  * which keep it consistent with other records, never by a generic create or edit), `UNIQUE` (one record per
- * value in a tenant) and `USES Entity(field)` (names a record by a UNIQUE value, which then never changes). `CRUD` is mandatory so that no
+ * value in a tenant), `USES Entity(field)` (names a record by a UNIQUE value, which then never changes) and `INDEX` (the
+ * store keeps an index of the field, so lists filtered on it cost per page; every `REFERENCES` field is indexed
+ * without it). `CRUD` is mandatory so that no
  * entity is ever writable by accident.
  */
 
@@ -63127,6 +63233,13 @@ function parseField(lexer, nameToken, references) {
                 lexer.fail(`UNIQUE does not apply to json fields`, token.offset);
             field.unique = true;
         }
+        else if (isToken(token, 'word', 'INDEX')) {
+            if (field.index === true)
+                lexer.fail(`INDEX given twice for ${name}`, token.offset);
+            if (!INDEXABLE_TYPES.includes(type))
+                lexer.fail(`INDEX does not apply to ${type} fields; it takes ${INDEXABLE_TYPES.join(', ')}`, token.offset);
+            field.index = true;
+        }
         else if (isToken(token, 'word', 'IN')) {
             if (type !== 'string')
                 lexer.fail(`IN applies only to string fields; ${name} is ${type}`, token.offset);
@@ -63184,11 +63297,13 @@ const ERP_SCHEMA_SOURCE = `// Accelerando ERP schema.
 // anything an accounting rule forbids (deleting a posted entry, editing a payment) is left out and
 // done through an intent tool that writes the compensating records in one transaction instead.
 // A field that has a default and is also REQUIRED can never be unset by a patch.
+// INDEX marks what agents filter lists on (every REFERENCES field is indexed without it): the store keeps an
+// index entry per record and value, so a filtered list costs per page, not per collection.
 
 ENTITY Customer {
   tenant_id: string REQUIRED
   name:      string REQUIRED
-  email:     string
+  email:     string INDEX
   phone:     string
   address:   string
   tax_id:    string
@@ -63200,7 +63315,7 @@ ENTITY Customer {
 ENTITY Vendor {
   tenant_id: string REQUIRED
   name:      string REQUIRED
-  email:     string
+  email:     string INDEX
   phone:     string
   address:   string
   tax_id:    string
@@ -63214,7 +63329,7 @@ ENTITY Vendor {
 // account of the tenant, and once a journal line uses it, it never changes.
 ENTITY Account {
   tenant_id:   string REQUIRED
-  code:        string REQUIRED UNIQUE
+  code:        string REQUIRED UNIQUE INDEX
   name:        string REQUIRED
   type:        string REQUIRED IN ("asset", "liability", "equity", "income", "expense")
   description: string
@@ -63232,7 +63347,7 @@ ENTITY Invoice {
   tenant_id:   string REQUIRED
   customer_id: id REQUIRED REFERENCES Customer
   number:      string
-  status:      string = "draft" IN ("draft", "sent", "paid", "void") REQUIRED COMPUTED
+  status:      string = "draft" IN ("draft", "sent", "paid", "void") REQUIRED COMPUTED INDEX
   issue_date:  date
   due_date:    date
   currency:    string = "USD" REQUIRED
@@ -63282,7 +63397,7 @@ ENTITY Payment {
 // created only by create_journal_entry, which refuses them unless debits equal credits exactly.
 ENTITY JournalEntry {
   tenant_id:   string REQUIRED
-  date:        date REQUIRED
+  date:        date REQUIRED INDEX
   memo:        string REQUIRED
   reverses:    id REFERENCES JournalEntry
   reversed_by: id REFERENCES JournalEntry
@@ -63296,7 +63411,7 @@ ENTITY JournalLine {
   tenant_id:        string REQUIRED
   journal_entry_id: id REQUIRED REFERENCES JournalEntry
   position:         number REQUIRED
-  account_code:     string REQUIRED USES Account(code)
+  account_code:     string REQUIRED USES Account(code) INDEX
   debit:            money = 0.00 REQUIRED
   credit:           money = 0.00 REQUIRED
   description:      string
@@ -74866,50 +74981,6 @@ function checkInvoices(books, report) {
 
 
 
-;// CONCATENATED MODULE: ./node_modules/.cache/accelerando-action/shared/git-store/intent.js
-
-
-/**
- * What a transaction is about to do, written before any record (the *prepare* step). It holds enough to
- * undo every write (previous text and metadata) and to finish the commit (the whole entry), so the recovery
- * pass can resolve a transaction whose writer died at any point.
- */
-const recordMetadataSchema = record(schemas_string(), schemas_string());
-const intentOpSchema = object({
-    key: schemas_string(),
-    kind: schemas_enum(['create', 'update', 'delete']),
-    /** Version the writer expects to replace; null for a create. */
-    expected_version: schemas_string().nullable(),
-    /** Text and metadata before the transaction; null for a create. */
-    previous: object({ text: schemas_string(), metadata: recordMetadataSchema }).nullable(),
-});
-const intentSchema = object({
-    v: literal(1),
-    oid: schemas_string(),
-    tenant: schemas_string(),
-    started_ms: schemas_number().int().nonnegative(),
-    entry_key: schemas_string(),
-    entry: commitEntrySchema,
-    ops: array(intentOpSchema).min(1),
-});
-function intent_serializeIntent(intent) {
-    return JSON.stringify(intent);
-}
-/** Parses an intent object; a corrupt one is reported, never guessed at. */
-function intent_parseIntent(text) {
-    let json;
-    try {
-        json = JSON.parse(text);
-    }
-    catch (error) {
-        return { ok: false, reason: `invalid JSON: ${error.message}` };
-    }
-    const parsed = intentSchema.safeParse(json);
-    if (!parsed.success)
-        return { ok: false, reason: prettifyError(parsed.error) };
-    return { ok: true, intent: parsed.data };
-}
-
 ;// CONCATENATED MODULE: ./node_modules/.cache/accelerando-action/shared/git-store/committed.js
 
 /**
@@ -74918,7 +74989,7 @@ function intent_parseIntent(text) {
  * pending one); the fact does not. So the pending key is read first and the other two after it: an entry that
  * moved between the reads is found in its new place.
  */
-async function committed_isCommitted(objects, writer, pending) {
+async function isCommitted(objects, writer, pending) {
     const ts = new Date(writer.ms);
     const pendingKey = keys_pendingEntryKey(writer.tenant, ts, writer.oid);
     if (pending === undefined && (await objects.get(pendingKey)) !== null)
@@ -74966,6 +75037,50 @@ async function committed_committedAmong(objects, tenant, writers) {
     return committed;
 }
 
+;// CONCATENATED MODULE: ./node_modules/.cache/accelerando-action/shared/git-store/intent.js
+
+
+/**
+ * What a transaction is about to do, written before any record (the *prepare* step). It holds enough to
+ * undo every write (previous text and metadata) and to finish the commit (the whole entry), so the recovery
+ * pass can resolve a transaction whose writer died at any point.
+ */
+const recordMetadataSchema = record(schemas_string(), schemas_string());
+const intentOpSchema = object({
+    key: schemas_string(),
+    kind: schemas_enum(['create', 'update', 'delete']),
+    /** Version the writer expects to replace; null for a create. */
+    expected_version: schemas_string().nullable(),
+    /** Text and metadata before the transaction; null for a create. */
+    previous: object({ text: schemas_string(), metadata: recordMetadataSchema }).nullable(),
+});
+const intentSchema = object({
+    v: literal(1),
+    oid: schemas_string(),
+    tenant: schemas_string(),
+    started_ms: schemas_number().int().nonnegative(),
+    entry_key: schemas_string(),
+    entry: commitEntrySchema,
+    ops: array(intentOpSchema).min(1),
+});
+function intent_serializeIntent(intent) {
+    return JSON.stringify(intent);
+}
+/** Parses an intent object; a corrupt one is reported, never guessed at. */
+function intent_parseIntent(text) {
+    let json;
+    try {
+        json = JSON.parse(text);
+    }
+    catch (error) {
+        return { ok: false, reason: `invalid JSON: ${error.message}` };
+    }
+    const parsed = intentSchema.safeParse(json);
+    if (!parsed.success)
+        return { ok: false, reason: prettifyError(parsed.error) };
+    return { ok: true, intent: parsed.data };
+}
+
 ;// CONCATENATED MODULE: ./node_modules/.cache/accelerando-action/shared/git-store/record-metadata.js
 /**
  * Names of the metadata a record object carries beside its text. Readers, recovery and the Action's
@@ -74987,7 +75102,7 @@ const record_metadata_META_AGI_MAX_BYTES = 4096;
  * than `TX_ABANDONED_MS`, a margin wide enough for clock differences between Worker instances.
  */
 const time_limits_TX_DEADLINE_MS = 30_000;
-const time_limits_TX_ABANDONED_MS = 120_000;
+const TX_ABANDONED_MS = 120_000;
 /**
  * A record written less than this long ago may belong to a transaction that is still in flight or was
  * interrupted, so readers confirm its transaction before trusting it. Must exceed TX_ABANDONED_MS plus the
@@ -75014,7 +75129,7 @@ async function recovery_recoverTransaction(objects, intent, key = keys_intentKey
     const ms = isoUtcMillis(intent.entry.ts);
     if (ms === undefined)
         throw new errors/* CorruptObjectError */.bj(key, `unreadable entry time ${JSON.stringify(intent.entry.ts)}`);
-    const committed = await committed_isCommitted(objects, { oid: intent.oid, tenant: intent.tenant, ms });
+    const committed = await isCommitted(objects, { oid: intent.oid, tenant: intent.tenant, ms });
     if (committed) {
         await Promise.all(intent.ops
             .filter((op) => op.kind === 'delete')
@@ -75049,7 +75164,7 @@ async function recovery_recoverTransaction(objects, intent, key = keys_intentKey
  */
 async function recoverAbandonedTransactions(objects, options = {}) {
     const nowMs = options.nowMs ?? Date.now();
-    const olderThanMs = options.olderThanMs ?? time_limits_TX_ABANDONED_MS;
+    const olderThanMs = options.olderThanMs ?? TX_ABANDONED_MS;
     const report = { examined: 0, rolledForward: [], rolledBack: [], inFlight: [], corrupt: [] };
     let cursor;
     do {
@@ -75121,14 +75236,14 @@ function record_io_writerToConfirm(metadata, tenant, nowMs) {
 async function record_io_transactionState(objects, writer, nowMs) {
     const ts = new Date(writer.ms);
     const [intentObject, pending] = await Promise.all([
-        objects.get(intentKey(writer.tenant, writer.oid)),
-        objects.get(pendingEntryKey(writer.tenant, ts, writer.oid)),
+        objects.get(keys_intentKey(writer.tenant, writer.oid)),
+        objects.get(keys_pendingEntryKey(writer.tenant, ts, writer.oid)),
     ]);
     let intent = null;
     if (intentObject !== null) {
-        const parsed = parseIntent(intentObject.text);
+        const parsed = intent_parseIntent(intentObject.text);
         if (!parsed.ok)
-            throw new CorruptObjectError(intentObject.key, parsed.reason);
+            throw new errors/* CorruptObjectError */.bj(intentObject.key, parsed.reason);
         intent = parsed.intent;
     }
     if (pending !== null || (await isCommitted(objects, writer, 'absent')))
@@ -75196,6 +75311,141 @@ async function record_io_readCommitted(objects, key, tenant, nowMs, options) {
     }
 }
 
+;// CONCATENATED MODULE: ./node_modules/.cache/accelerando-action/shared/git-store/index-entries.js
+
+
+
+
+
+/**
+ * Index entries: `index/<tenant>/<Entity>/<field>/x<hex>/<id>` for each indexed field a record holds. An entry is a
+ * copy of its record object (the same text, so the same version, and the same metadata: the writer's tag and the
+ * text's copy for lists), written and removed in the record's own transaction like any record: listed in the intent,
+ * put conditionally and tagged, claimed when it goes, rolled back or forward by recovery, and confirmed by readers
+ * exactly like the record. It is never in the commit entry, so never in git: it is derived from `data/`, and
+ * `verify` rebuilds it.
+ *
+ * Because the entry's bytes are its record's, the version it holds is the record's: a transaction that replaces a
+ * record at version v replaces its entries at version v too, without reading them. An entry that is not there (a
+ * record written before its index existed) or not in step makes that put fail; the store then runs the transaction
+ * again reading the entries first (`IndexEntryRaceError`), and the write repairs them.
+ */
+/** Whether a staged write is a record's (in the commit entry) rather than a derived object's (guard, index entry). */
+function index_entries_isRecordWrite(write) {
+    return write.guardText === undefined && write.indexOf === undefined;
+}
+/** The indexed values a record holds, field by field (unset fields hold none). */
+function indexedValues(spec, fields) {
+    const values = new Map();
+    if (fields === undefined)
+        return values;
+    for (const field of types_indexedFields(spec)) {
+        const value = fields[field.name];
+        if (value !== undefined)
+            values.set(field.name, keys_indexValueText(value));
+    }
+    return values;
+}
+/** An indexed value a write sets must fit in a key: else 400, naming the field. */
+function assertIndexable(spec, field, value) {
+    if (new TextEncoder().encode(value).byteLength <= INDEX_VALUE_MAX_BYTES)
+        return;
+    const message = `${spec.name}.${field} is indexed and holds at most ${INDEX_VALUE_MAX_BYTES} bytes`;
+    throw new ValidationError(message, [{ path: [field], message }]);
+}
+/**
+ * The entry writes that move with one record write. Without `current`, each entry is taken to be in step with its
+ * record (same version, same previous text and metadata); with it (`readEntries`), entries are judged by what the
+ * bucket holds: a missing one is created, a stale one replaced at its own version.
+ */
+function index_entries_stageIndexEntries(schema, tenant, write, current) {
+    const spec = schema.entities.get(write.entity);
+    if (indexedFields(spec).length === 0)
+        return [];
+    const before = write.kind === 'create' ? new Map() : indexedValues(spec, (write.before ?? write.record).fields);
+    const after = write.kind === 'delete' ? new Map() : indexedValues(spec, write.record.fields);
+    const staged = [];
+    const entry = (key, kind, assumed) => {
+        let { expectedVersion, previous } = assumed;
+        if (current !== undefined) {
+            const found = current.get(key) ?? null;
+            expectedVersion = found?.version ?? null;
+            previous = found === null ? null : { text: found.text, metadata: found.metadata };
+            if (found === null && kind === 'delete')
+                return;
+            if (found !== null && kind === 'create')
+                kind = 'update';
+            if (found === null && kind === 'update')
+                kind = 'create';
+        }
+        staged.push({ key, entity: write.entity, id: write.id, kind, record: write.record, expectedVersion, previous, changes: {}, indexOf: write.key });
+    };
+    const inStep = { expectedVersion: write.expectedVersion, previous: write.previous };
+    for (const [field, value] of before) {
+        if (after.get(field) === value)
+            continue;
+        // A value too long for a key was never indexed (a record from before its index): nothing to remove.
+        if (new TextEncoder().encode(value).byteLength > INDEX_VALUE_MAX_BYTES)
+            continue;
+        entry(indexKey(schema, tenant, write.entity, field, value, write.id), 'delete', inStep);
+    }
+    for (const [field, value] of after) {
+        assertIndexable(spec, field, value);
+        const key = indexKey(schema, tenant, write.entity, field, value, write.id);
+        if (before.get(field) === value)
+            entry(key, 'update', inStep);
+        else
+            entry(key, 'create', { expectedVersion: null, previous: null });
+    }
+    return staged;
+}
+/** The keys of the entries `writes` move, to read them first (a transaction run again after an entry was out of step). */
+function index_entries_indexEntryKeys(schema, tenant, writes) {
+    return writes.flatMap((write) => index_entries_stageIndexEntries(schema, tenant, write).map((entry) => entry.key));
+}
+/**
+ * Reads the entries a write will replace, in parallel, as they stand for a writer: an entry held by an open transaction
+ * is busy (`RecordBusyError`: nothing may be written on top of uncommitted state), an abandoned one is recovered first,
+ * and one undone while it was read is read again. A committed delete's claim is returned as it is: replacing it (at its
+ * version) is how a value comes back to a record before the claim's clean-up ran.
+ */
+async function index_entries_readIndexEntries(objects, tenant, nowMs, keys) {
+    const found = await Promise.all(keys.map((key) => readEntryForWrite(objects, tenant, nowMs, key)));
+    return new Map(keys.map((key, index) => [key, found[index] ?? null]));
+}
+async function readEntryForWrite(objects, tenant, nowMs, key) {
+    for (let attempt = 1;; attempt++) {
+        const stored = await objects.get(key);
+        if (stored === null)
+            return null;
+        const writer = writerToConfirm(stored.metadata, tenant, nowMs());
+        if (writer === null)
+            return stored;
+        const state = await transactionState(objects, writer, nowMs());
+        if (state.state === 'committed')
+            return stored;
+        if (state.state === 'in-flight' || attempt >= 3)
+            throw new RecordBusyError(key);
+        if (state.state === 'abandoned')
+            await recoverTransaction(objects, state.intent);
+    }
+}
+/**
+ * The index entries a stored record implies (each a copy of it), by its key and parsed record: what `verify` expects
+ * to find, and rebuilds. A value too long for a key has no entry.
+ */
+function indexKeysOfRecord(schema, key, record) {
+    const { tenant, entity, id } = keys_parseRecordKey(schema, key);
+    const spec = schema.entities.get(entity);
+    const keys = [];
+    for (const [field, value] of indexedValues(spec, record.fields)) {
+        if (new TextEncoder().encode(value).byteLength > keys_INDEX_VALUE_MAX_BYTES)
+            continue;
+        keys.push(keys_indexKey(schema, tenant, entity, field, value, id));
+    }
+    return keys;
+}
+
 ;// CONCATENATED MODULE: ./node_modules/.cache/accelerando-action/shared/error-codes.js
 /**
  * Every error code a client can receive, with the HTTP status it answers and when. The list is closed: error
@@ -75205,7 +75455,7 @@ async function record_io_readCommitted(objects, key, tenant, nowMs, options) {
 const ERROR_CODES = {
     invalid_input: {
         status: 400,
-        when: 'malformed JSON; arguments that fail the tool\'s schema or the entity\'s field rules (`details.issues`: `[{ "path", "message" }]`); a bad `cursor`, `limit`, `Idempotency-Key` or record path',
+        when: 'malformed JSON; arguments that fail the tool\'s schema or the entity\'s field rules (`details.issues`: `[{ "path", "message" }]`); a bad `cursor`, `limit`, `Idempotency-Key` or record path; a `where` on a field that is not indexed (the message names the indexed ones)',
     },
     unauthorized: { status: 401, when: 'no token, or a malformed, expired, forged, wrongly signed or badly claimed one (with `WWW-Authenticate: Bearer`)' },
     forbidden: {
@@ -75265,7 +75515,50 @@ function error_codes_listedDomainRuleCode(code) {
     return code;
 }
 
+;// CONCATENATED MODULE: ./node_modules/.cache/accelerando-action/shared/git-store/index-markers.js
+
+/**
+ * Which indexes are complete: every record of every tenant has its entries. Records written before an index existed
+ * have none until a rebuild (`verify --repair`) writes them and then the marker `index-complete/<Entity>/<field>.json`;
+ * while it is missing, filtered lists and reference checks take the slower path that reads the records themselves.
+ *
+ * A marker never goes away once written (every write keeps the index complete from then on), so what was seen is
+ * kept for the life of the store object: a Worker isolate asks once per index.
+ */
+class IndexMarkers {
+    #complete = new Set();
+    async isComplete(objects, schema, entity, field) {
+        const key = indexCompleteKey(schema, entity, field);
+        if (this.#complete.has(key))
+            return true;
+        if ((await objects.get(key)) === null)
+            return false;
+        this.#complete.add(key);
+        return true;
+    }
+}
+const MARKERS = new WeakMap();
+/** The markers seen through one store object (one bucket). */
+function index_markers_indexMarkersOf(objects) {
+    let markers = MARKERS.get(objects);
+    if (markers === undefined) {
+        markers = new IndexMarkers();
+        MARKERS.set(objects, markers);
+    }
+    return markers;
+}
+/** The marker's text: when it was written, for operators. */
+function serializeIndexMarker(builtAt) {
+    return `${JSON.stringify({ v: 1, built_at: builtAt.toISOString() })}\n`;
+}
+/** Writes the marker that an index is complete: only once no record of any tenant lacks its entries. */
+async function writeIndexMarker(objects, schema, entity, field, builtAt) {
+    await objects.put(keys_indexCompleteKey(schema, entity, field), serializeIndexMarker(builtAt));
+}
+
 ;// CONCATENATED MODULE: ./node_modules/.cache/accelerando-action/shared/git-store/unique-guards.js
+
+
 
 
 
@@ -75305,12 +75598,12 @@ function unique_guards_valueInUseError(entity, field, value, holder) {
     return new DomainRuleError(listedDomainRuleCode(`${snake(entity)}_in_use`), `${entity} ${holder.slice(0, 8)} has ${field.name} ${JSON.stringify(value)}, which other records already use by name: it cannot change.`, { entity, field: field.name, value, id: holder });
 }
 /**
- * A record holding `value` that has no guard: one written before the field was guarded. Costs one listing of the
- * entity, and runs only when a value has no guard yet.
+ * A record holding `value` that has no guard: one written before the field was guarded. Runs only when a value has no
+ * guard yet; costs one list of the field's index entries under the value when the index is complete, else one
+ * listing of the entity.
  */
 async function unique_guards_unguardedHolder(objects, schema, tenant, entity, field, value, except) {
-    const holder = await findRecord(objects, schema, tenant, entity, (record) => record.id !== except && matchesValue(record.fields[field], value));
-    return holder?.id;
+    return findHolder(objects, schema, tenant, entity, field, value, (id) => id !== except);
 }
 /** Whether any record names `value` through a field that `USES entity(field)`: for values used before guards marked it. */
 async function unique_guards_unguardedUser(objects, schema, tenant, entity, field, value) {
@@ -75318,7 +75611,7 @@ async function unique_guards_unguardedUser(objects, schema, tenant, entity, fiel
         for (const user of spec.fields) {
             if (user.uses?.entity !== entity || user.uses.field !== field)
                 continue;
-            if ((await findRecord(objects, schema, tenant, spec.name, (record) => matchesValue(record.fields[user.name], value))) !== undefined)
+            if ((await findHolder(objects, schema, tenant, spec.name, user.name, value, () => true)) !== undefined)
                 return true;
         }
     }
@@ -75326,6 +75619,20 @@ async function unique_guards_unguardedUser(objects, schema, tenant, entity, fiel
 }
 function matchesValue(held, value) {
     return held !== undefined && unique_guards_uniqueValueText(held) === value;
+}
+/** The id of a record of `entity` whose `field` holds `value` (and that `wanted` accepts), from the index when it is complete. */
+async function findHolder(objects, schema, tenant, entity, field, value, wanted) {
+    const spec = schema.entities.get(entity)?.fields.find((candidate) => candidate.name === field);
+    const indexable = spec !== undefined && isIndexed(spec) && new TextEncoder().encode(value).byteLength <= INDEX_VALUE_MAX_BYTES;
+    if (indexable && (await indexMarkersOf(objects).isComplete(objects, schema, entity, field))) {
+        for (const listed of await listAll(objects, indexValuePrefix(schema, tenant, entity, field, value))) {
+            const { id } = parseIndexKey(listed.key);
+            if (listed.metadata[META_DELETING] === undefined && wanted(id))
+                return id;
+        }
+        return undefined;
+    }
+    return (await findRecord(objects, schema, tenant, entity, (record) => wanted(record.id) && matchesValue(record.fields[field], value)))?.id;
 }
 async function findRecord(objects, schema, tenant, entity, wanted) {
     for await (const { listed, text } of listedTexts(objects, entityPrefix(schema, tenant, entity))) {
@@ -75345,6 +75652,7 @@ async function findRecord(objects, schema, tenant, entity, wanted) {
 
 
 
+
 /** A conditional put failed at commit time: someone else wrote first. */
 class transaction_LostRaceError extends errors/* ConflictError */.fK {
     entity;
@@ -75354,6 +75662,13 @@ class transaction_LostRaceError extends errors/* ConflictError */.fK {
         this.entity = entity;
         this.id = id;
     }
+}
+/**
+ * An index entry's conditional put failed while its record's held: the entry was not in step with the record (missing,
+ * say, for a record written before its index existed). Run again, reading the entries, the write repairs them; an
+ * explicit `expected_version` does not make this final, since the record itself did not change.
+ */
+class transaction_IndexEntryRaceError extends (/* unused pure expression or super */ null && (transaction_LostRaceError)) {
 }
 /**
  * Collects the reads and writes of one transaction. Nothing is written until the store commits it; reads see
@@ -75369,6 +75684,7 @@ class transaction_Transaction {
     /** Guard objects read (null: none) and staged writes of them. */
     #guardReads = new Map();
     #guards = new Map();
+    #indexEntries = [];
     #latestReadMs = 0;
     #explicitVersion = false;
     constructor(ctx) {
@@ -75618,9 +75934,19 @@ class transaction_Transaction {
             guardText: text,
         });
     }
-    /** The staged writes, in the order they were first staged, then the guard objects they move. */
+    /**
+     * Stages the index entries every staged record write moves (see `index-entries.ts`). With `readEntries`, the
+     * entries are read first and judged by what the bucket holds; without, each is taken to be in step with its record.
+     */
+    async stageIndexEntries(readEntries) {
+        const { schema, tenant, objects } = this.#ctx;
+        const records = [...this.#writes.values()];
+        const current = readEntries ? await readIndexEntries(objects, tenant, this.#ctx.nowMs, indexEntryKeys(schema, tenant, records)) : undefined;
+        this.#indexEntries = records.flatMap((write) => stageIndexEntries(schema, tenant, write, current));
+    }
+    /** The staged writes, in the order they were first staged, then the guard objects and index entries they move. */
     get writes() {
-        return [...this.#writes.values(), ...this.#guards.values()];
+        return [...this.#writes.values(), ...this.#guards.values(), ...this.#indexEntries];
     }
     /** Whether any write named an explicit version (such a conflict is final: no retry). */
     get usedExplicitVersion() {
@@ -75756,6 +76082,7 @@ class transaction_Transaction {
 
 
 
+
 /** The commit could not be confirmed either way; its intent is left for the recovery pass to resolve. */
 class CommitOutcomeUnknownError extends errors/* AccelerandoError */.yo {
     code = 'commit_outcome_unknown';
@@ -75787,7 +76114,10 @@ async function commit_protocol_prepareCommit(request) {
     const ts = request.ts.toISOString();
     const entryKey = pendingEntryKey(request.tenant, request.ts, oid);
     const ownIntentKey = intentKey(request.tenant, oid);
-    const texts = writes.map((write) => (write.guardText !== undefined ? write.guardText : write.kind === 'delete' ? null : serializeRecord(write.record, request.schema)));
+    // An index entry's text is its record's: serialized once per record.
+    const serialized = new Map();
+    const textOf = (record) => serialized.get(record) ?? serialized.set(record, serializeRecord(record, request.schema)).get(record);
+    const texts = writes.map((write) => (write.guardText !== undefined ? write.guardText : write.kind === 'delete' ? null : textOf(write.record)));
     const entry = await buildEntry(request, ts, texts);
     const ops = writes.map((write) => ({
         key: write.key,
@@ -75840,14 +76170,19 @@ async function commit_protocol_prepareCommit(request) {
             failure ??= outcome.reason;
             unknown.push(write);
         }
-        else if (outcome.value === null)
-            lost ??= write;
+        else if (outcome.value === null) {
+            // A record's lost race says more than an index entry's (which may only be out of step): it is the one reported.
+            if (lost === undefined || (lost.indexOf !== undefined && write.indexOf === undefined))
+                lost = write;
+        }
         else
             versions.set(write.key, outcome.value.version);
     });
     const undo = async () => rollBack(objects, { writes, versions, unknown, oid, intentKey: ownIntentKey });
     if (lost !== undefined || failure !== undefined) {
         await undo();
+        if (lost?.indexOf !== undefined)
+            throw new IndexEntryRaceError(lost.entity, lost.id);
         if (lost !== undefined)
             throw new LostRaceError(lost.entity, lost.id);
         throw failure;
@@ -75921,9 +76256,9 @@ async function commit_protocol_settle(work) {
         return { error };
     }
 }
-/** The entry names the records only: guard objects are derived data, never in git. */
+/** The entry names the records only: guard objects and index entries are derived data, never in git. */
 async function buildEntry(request, ts, texts) {
-    const records = request.writes.flatMap((write, index) => (write.guardText === undefined ? [{ write, content: texts[index] }] : []));
+    const records = request.writes.flatMap((write, index) => (isRecordWrite(write) ? [{ write, content: texts[index] }] : []));
     const files = await Promise.all(records.map(async ({ write, content }) => {
         if (content === null || content === undefined)
             return { path: write.key, op: 'delete' };
@@ -76039,6 +76374,7 @@ function showValue(value) {
 
 
 
+
 /** Every field of the schema that references `entity`, with the entity that declares it. */
 function referringFields(schema, entity) {
     const found = [];
@@ -76060,13 +76396,75 @@ async function referrers_assertUnreferenced(scope, deleted) {
     const targets = deleted.filter((record) => referringFields(scope.schema, record.entity).length > 0);
     if (targets.length === 0)
         return;
+    // Whether each referring field's index is complete is asked meanwhile (once per store, then known).
+    const markers = indexMarkersOf(scope.objects);
+    const complete = new Map();
+    for (const target of targets) {
+        for (const { entity, field } of referringFields(scope.schema, target.entity)) {
+            const name = `${entity}.${field.name}`;
+            if (complete.has(name))
+                continue;
+            const asked = markers.isComplete(scope.objects, scope.schema, entity, field.name);
+            // Awaited below, unless an earlier step throws: then its failure is of no interest.
+            asked.catch(() => undefined);
+            complete.set(name, asked);
+        }
+    }
     await assertNoOpenTransactionNames(scope, targets);
     const deletedKeys = new Set(deleted.map((record) => record.key));
     for (const target of targets) {
         for (const { entity, field } of referringFields(scope.schema, target.entity)) {
-            await assertNoRecordReferences(scope, target, entity, field, deletedKeys);
+            if (await complete.get(`${entity}.${field.name}`))
+                await assertNoIndexedReferrer(scope, target, entity, field, deletedKeys);
+            else
+                await assertNoRecordReferences(scope, target, entity, field, deletedKeys);
         }
     }
+}
+/**
+ * The referrers of one field, from its index: the entries under the deleted id's value, one list call (and the two
+ * that confirm recent writers, if any), however many records the entity has. An entry of an open transaction makes the
+ * delete busy (409, retry); a committed entry refuses it (422 `referenced`); a committed delete's claim, or an entry of
+ * this very transaction's deleted records, is none.
+ */
+async function assertNoIndexedReferrer(scope, target, entity, field, deletedKeys) {
+    const { objects, schema, tenant } = scope;
+    const prefix = indexValuePrefix(schema, tenant, entity, field.name, target.id);
+    let cursor;
+    do {
+        const page = await objects.list({ prefix, cursor, limit: 100 });
+        const listed = page.objects.filter((object) => !deletedKeys.has(recordKey(schema, tenant, entity, parseIndexKey(object.key).id)));
+        const recent = new Map();
+        for (const object of listed) {
+            const writer = writerToConfirm(object.metadata, tenant, scope.nowMs());
+            if (writer !== null && writer.oid !== scope.oid)
+                recent.set(object.key, writer);
+        }
+        const committed = await committedAmong(objects, tenant, [...recent.values()]);
+        for (const object of listed) {
+            const writer = recent.get(object.key);
+            if (writer !== undefined && !committed.has(writer.oid)) {
+                const state = await transactionState(objects, writer, scope.nowMs());
+                if (state.state === 'in-flight' || state.state === 'abandoned')
+                    throw new RecordBusyError(target.key);
+                if (state.state === 'rolled-back') {
+                    // Undone meanwhile: whatever stands there now is a committed state, but it was not the one listed. Retry.
+                    if ((await objects.get(object.key)) !== null)
+                        throw new RecordBusyError(target.key);
+                    continue;
+                }
+            }
+            if (object.metadata[META_DELETING] !== undefined)
+                continue;
+            const { id } = parseIndexKey(object.key);
+            throw new DomainRuleError('referenced', `${target.entity} ${target.id.slice(0, 8)} is referenced by ${entity} ${id.slice(0, 8)} (${field.name}) and cannot be deleted.`, {
+                entity,
+                id,
+                field: field.name,
+            });
+        }
+        cursor = page.cursor;
+    } while (cursor !== undefined);
 }
 /**
  * An intent holds the texts before and after each of its writes: a write of a referring entity whose text, either
@@ -76133,7 +76531,137 @@ async function assertNoRecordReferences(scope, target, entity, field, deletedKey
     }
 }
 
+;// CONCATENATED MODULE: ./node_modules/.cache/accelerando-action/shared/git-store/index-list.js
+
+
+
+
+
+
+
+/**
+ * Checks a filter: a field that is not indexed, or a range on a field that is not a date, is a `ValidationError`
+ * naming the fields that can be filtered on, so an agent learns what it can ask.
+ */
+function index_list_indexFilter(schema, entity, equals = {}, ranges = {}) {
+    const spec = schema.entities.get(entity);
+    const indexed = indexedFields(spec);
+    const names = indexed.map((field) => field.name);
+    const issues = [];
+    const check = (name, range) => {
+        const field = indexed.find((candidate) => candidate.name === name);
+        if (field === undefined)
+            issues.push({ path: ['where', name], message: `${name} is not indexed; ${entity} lists filter on ${names.join(', ') || 'no field'}` });
+        else if (range && field.type !== 'date')
+            issues.push({ path: ['where', name], message: `a range needs a date field; ${name} is ${field.type}` });
+        return field;
+    };
+    for (const name of Object.keys(equals))
+        check(name, false);
+    for (const [name, range] of Object.entries(ranges)) {
+        check(name, true);
+        if (range.from !== undefined && range.to !== undefined && range.from > range.to)
+            issues.push({ path: ['where', name], message: `from ${range.from} is after to ${range.to}` });
+    }
+    if (issues.length > 0)
+        throw new ValidationError(`cannot filter ${entity} so: ${issues.map((issue) => issue.message).join('; ')}`, issues);
+    const exact = indexed.find((field) => equals[field.name] !== undefined);
+    const field = exact ?? indexed.find((candidate) => ranges[candidate.name] !== undefined);
+    return { entity, field: field.name, equals, ranges };
+}
+/** Whether a record passes every condition of the filter. */
+function index_list_matchesFilter(record, filter) {
+    for (const [name, value] of Object.entries(filter.equals)) {
+        const held = record.fields[name];
+        if (held === undefined || indexValueText(held) !== indexValueText(value))
+            return false;
+    }
+    for (const [name, range] of Object.entries(filter.ranges)) {
+        const held = record.fields[name];
+        if (typeof held !== 'string')
+            return false;
+        if ((range.from !== undefined && held < range.from) || (range.to !== undefined && held > range.to))
+            return false;
+    }
+    return true;
+}
+/**
+ * One page of a filtered list, read from the index: one list call of the entries (each carries its record's text in
+ * its metadata, so no GET), and, when some entries were written in the last minutes, the two list calls that confirm
+ * their writers (`committedAmong`) — at most three calls, at any collection size. An entry whose writer is not found
+ * committed is read through `readCommitted` like a record (an open write's entry shows the state before it). Returns
+ * null when `complete` says the index is not yet complete: the caller lists the records instead.
+ */
+async function index_list_listByIndex(scope, filter, options, complete) {
+    const { objects, schema, tenant } = scope;
+    const { entity, field } = filter;
+    const exact = filter.equals[field];
+    const range = filter.ranges[field];
+    const prefix = exact !== undefined ? indexValuePrefix(schema, tenant, entity, field, indexValueText(exact)) : indexFieldPrefix(schema, tenant, entity, field);
+    if (options.cursor !== undefined && !options.cursor.startsWith(prefix))
+        throw new ValidationError('cursor does not belong to this list');
+    if (options.cursor !== undefined)
+        parseIndexKey(options.cursor);
+    const start = options.cursor ?? (range?.from === undefined ? undefined : indexRangeStart(schema, tenant, entity, field, range.from));
+    const [page, isComplete] = await Promise.all([objects.list({ prefix, startAfter: start, limit: options.limit }), complete]);
+    if (!isComplete)
+        return null;
+    // A range ends at the first entry past `to`: keys are in value order.
+    let listed = page.objects;
+    let ended = page.cursor === undefined;
+    if (range?.to !== undefined) {
+        const past = listed.findIndex((object) => parseIndexKey(object.key).value > range.to);
+        if (past >= 0) {
+            listed = listed.slice(0, past);
+            ended = true;
+        }
+    }
+    const settled = await index_list_committedEntries(scope, listed);
+    const records = [];
+    for (const [index, object] of settled.entries()) {
+        if (object === null)
+            continue;
+        const { id } = parseIndexKey(listed[index].key);
+        const stored = parseStoredRecord(schema, object, { entity, id });
+        // An entry is its record's copy; checking the value again keeps an entry out of step from ever answering wrongly.
+        if (!index_list_matchesFilter(stored.record, filter))
+            continue;
+        records.push({ ...stored, key: recordKey(schema, tenant, entity, id) });
+    }
+    const last = listed.at(-1);
+    return !ended && last !== undefined ? { records, cursor: last.key } : { records };
+}
+/**
+ * The committed view of listed entries, as strict as a read: recent writers are confirmed in one batch from the entry
+ * lists; an entry whose writer is not found committed, or whose text is too big for its metadata, is read through
+ * `readCommitted` (the intent holds an open write's previous text); a committed delete's claim is no entry.
+ */
+async function index_list_committedEntries(scope, listed) {
+    const { objects, tenant, nowMs } = scope;
+    const writers = new Map();
+    for (const object of listed) {
+        const writer = writerToConfirm(object.metadata, tenant, nowMs());
+        if (writer !== null)
+            writers.set(writer.oid, writer);
+    }
+    const committed = await committedAmong(objects, tenant, [...writers.values()]);
+    return Promise.all(listed.map(async (object) => {
+        const writer = object.metadata[META_TX];
+        const unconfirmed = writer !== undefined && writers.has(writer) && !committed.has(writer);
+        if (!unconfirmed && object.metadata[META_DELETING] !== undefined)
+            return null;
+        const copy = object.metadata[META_AGI];
+        const text = unconfirmed || copy === undefined ? null : decodeMetadataText(copy);
+        if (text !== null)
+            return { key: object.key, version: object.version, text, metadata: object.metadata };
+        return readCommitted(objects, object.key, tenant, nowMs, { forWrite: false });
+    }));
+}
+
 ;// CONCATENATED MODULE: ./node_modules/.cache/accelerando-action/shared/git-store/git-store.js
+
+
+
 
 
 
@@ -76181,6 +76709,8 @@ class GitStore {
         // The entry's time must follow the time of every transaction it read: the sync orders commits by it.
         let notBeforeMs = 0;
         let restamps = 0;
+        // Set once an attempt found index entries out of step with their records: from then on they are read first.
+        let readEntries = false;
         for (let attempt = 1;; attempt++) {
             const nowMs = () => this.#now().getTime();
             const tx = new Transaction({
@@ -76207,8 +76737,10 @@ class GitStore {
                     attempt -= 1;
                     continue;
                 }
+                // The first attempt takes index entries to be in step with their records; a run again reads them.
+                await tx.stageIndexEntries(readEntries || attempt > 1);
                 const writes = tx.writes;
-                const recordWrites = writes.filter((write) => write.guardText === undefined);
+                const recordWrites = writes.filter(isRecordWrite);
                 if (recordWrites.length === 0)
                     return { value, commit: null, records: [], deleted: [] };
                 const oid = this.#newId();
@@ -76243,8 +76775,15 @@ class GitStore {
             }
             catch (error) {
                 const raced = error instanceof LostRaceError || error instanceof RecordBusyError;
-                if (!raced || tx.usedExplicitVersion)
+                if (!raced || (tx.usedExplicitVersion && !(error instanceof IndexEntryRaceError)))
                     throw error;
+                if (error instanceof IndexEntryRaceError && !readEntries) {
+                    // Not yet known to be a lost race (a missing entry is only out of step): run again reading the entries, at
+                    // once and without spending the one retry a lost race gets; an entry an open transaction holds is busy then.
+                    readEntries = true;
+                    attempt -= 1;
+                    continue;
+                }
                 if (attempt >= attempts)
                     throw new ConflictError(error.message);
                 await this.#sleep(25 + Math.random() * 75);
@@ -76280,10 +76819,30 @@ class GitStore {
     /**
      * Lists an entity's records in id order (creation order for v7 ids). Record texts come from list metadata,
      * so a page costs one list call plus one for open transactions, not one GET per record.
+     *
+     * A filter (`where`, `ranges`) may name indexed fields only (else `ValidationError`, naming them) and reads the
+     * index (`listByIndex`): a page costs at most three calls however big the collection, in the order of the walked
+     * field's values (a range: by date, then id). Until the index is complete (records written before it existed lack
+     * entries), the records themselves are listed and filtered: correct, at the old cost.
      */
     async list(entity, options = {}) {
         this.#allow(entity, 'list');
-        return this.#list(entity, options);
+        if (options.where === undefined && options.ranges === undefined)
+            return this.#list(entity, options);
+        const { objects, schema, tenant } = this.#options;
+        const filter = indexFilter(schema, entity, options.where, options.ranges);
+        const limit = Math.min(Math.max(options.limit ?? LIST_DEFAULT_LIMIT, 1), LIST_MAX_LIMIT);
+        // A cursor says which way its first page went; a first page asks the marker, while it lists the index.
+        const fromIndex = options.cursor === undefined || options.cursor.startsWith(INDEX_PREFIX);
+        if (fromIndex) {
+            const complete = options.cursor !== undefined ? Promise.resolve(true) : indexMarkersOf(objects).isComplete(objects, schema, entity, filter.field);
+            // Awaited with the index's list call; if that fails first, the marker's failure is of no interest.
+            complete.catch(() => undefined);
+            const page = await listByIndex({ objects, schema, tenant, nowMs: () => this.#now().getTime() }, filter, { limit, cursor: options.cursor }, complete);
+            if (page !== null)
+                return page;
+        }
+        return this.#list(entity, { limit, cursor: options.cursor, match: (record) => matchesFilter(record, filter) });
     }
     async #list(entity, options) {
         const { objects, schema, tenant } = this.#options;
@@ -76294,8 +76853,8 @@ class GitStore {
             if (parsed.tenant !== tenant || parsed.entity !== entity)
                 throw new ValidationError('cursor does not belong to this list');
         }
-        const where = options.where;
-        const page = await objects.list({ prefix, startAfter: options.cursor, limit: where === undefined ? limit : 1000 });
+        const match = options.match;
+        const page = await objects.list({ prefix, startAfter: options.cursor, limit: match === undefined ? limit : 1000 });
         const settled = await this.#committedView(page.objects);
         const records = [];
         let lastKey;
@@ -76307,7 +76866,7 @@ class GitStore {
             if (object === null || object === undefined)
                 continue;
             const stored = parseStoredRecord(schema, object, { entity, id: parseRecordKey(schema, listed.key).id });
-            if (where !== undefined && !matches(stored.record, where))
+            if (match !== undefined && !match(stored.record))
                 continue;
             records.push(stored);
         }
@@ -76408,9 +76967,6 @@ class GitStore {
         return this.#options.sleep?.(ms) ?? new Promise((resolve) => setTimeout(resolve, ms));
     }
 }
-function matches(record, where) {
-    return Object.entries(where).every(([name, value]) => git_store_sameValue(record.fields[name], value));
-}
 /** Field equality across the value kinds (bigint money, JSON values compared structurally). */
 function git_store_sameValue(a, b) {
     if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null)
@@ -76427,6 +76983,227 @@ function git_store_sameValue(a, b) {
 
 
 
+
+
+
+
+
+;// CONCATENATED MODULE: ./node_modules/.cache/accelerando-action/action/engine/index-check.js
+
+
+
+
+
+
+/**
+ * Index entries are derived from `data/`: each record implies one entry per indexed value it holds, a copy of it (same
+ * text, so same version). This compares the bucket's entries with what its committed records imply, leaving out the
+ * records and entries of transactions in flight (`tree.unsettled`, and entries whose writer is open or not yet found
+ * committed). With `repair`, it rebuilds them — each fix a conditional put (or a removal) judged on the record as it
+ * stands now, skipped if a transaction holds it — then marks complete every index left without a problem, so lists
+ * and reference checks read it.
+ */
+async function checkIndexes(objects, schema, tree, options) {
+    const expected = new Map();
+    const problems = [];
+    for (const [key, file] of tree.files) {
+        let implied;
+        try {
+            const { entity, id } = keys_parseRecordKey(schema, key);
+            const { record } = record_parser_parseRecord(file.text, schema, { file: key, expect: { entity, id } });
+            implied = indexKeysOfRecord(schema, key, record);
+            const spec = schema.entities.get(entity);
+            for (const field of types_indexedFields(spec)) {
+                const value = record.fields[field.name];
+                if (value !== undefined && new TextEncoder().encode(keys_indexValueText(value)).byteLength > keys_INDEX_VALUE_MAX_BYTES)
+                    problems.push({ kind: 'unindexable', key, record: key });
+            }
+        }
+        catch {
+            continue; // a record that does not parse is the integrity check's to report
+        }
+        for (const entry of implied)
+            expected.set(entry, { record: key, version: file.version });
+    }
+    const unsettledRecords = new Set(tree.unsettled);
+    // Entities with a write in flight: such a write may yet be undone, and take back the entries it wrote for a record
+    // from before the index, so their indexes are not marked complete this time.
+    const inFlight = new Set();
+    for (const key of tree.unsettled) {
+        try {
+            inFlight.add(keys_parseRecordKey(schema, key).entity);
+        }
+        catch {
+            // Not a record of this schema: nothing to index.
+        }
+    }
+    const found = new Map();
+    const listed = [];
+    for await (const object of objects.listAll(keys_INDEX_PREFIX))
+        listed.push(object);
+    const settledWriters = await settledTransactions(objects, listed, options.nowMs);
+    let unsettled = 0;
+    for (const object of listed) {
+        let record;
+        try {
+            const parts = keys_parseIndexKey(object.key);
+            record = keys_recordKey(schema, parts.tenant, parts.entity, parts.id);
+        }
+        catch {
+            problems.push({ kind: 'orphaned', key: object.key });
+            continue;
+        }
+        const writer = object.metadata[record_metadata_META_TX];
+        if (unsettledRecords.has(record) || (writer !== undefined && settledWriters.get(writer) === false)) {
+            unsettled += 1;
+            inFlight.add(keys_parseIndexKey(object.key).entity);
+            expected.delete(object.key);
+            continue;
+        }
+        // A committed delete's claim, waiting for its clean-up: already gone.
+        if (object.metadata[record_metadata_META_DELETING] !== undefined)
+            continue;
+        found.set(object.key, object);
+    }
+    for (const [key, { record, version }] of expected) {
+        const object = found.get(key);
+        if (object === undefined)
+            problems.push({ kind: 'missing', key, record });
+        else if (object.version !== version)
+            problems.push({ kind: 'stale', key, record });
+    }
+    for (const [key, object] of found) {
+        if (expected.has(key))
+            continue;
+        const { tenant, entity, id } = keys_parseIndexKey(object.key);
+        let record;
+        try {
+            record = keys_recordKey(schema, tenant, entity, id);
+        }
+        catch {
+            record = undefined;
+        }
+        problems.push({ kind: 'orphaned', key, ...(record === undefined ? {} : { record }) });
+    }
+    problems.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    // A record written since the tree was read moved its entries with it: not a problem, only a late look.
+    const records = [...new Set(problems.flatMap((problem) => (problem.record === undefined || problem.kind === 'unindexable' ? [] : [problem.record])))];
+    const now = await objects.getMany(records, 32);
+    const moved = new Set(records.filter((key, index) => (now[index]?.version ?? null) !== (tree.files.get(key)?.version ?? null)));
+    const steady = problems.filter((problem) => problem.record === undefined || problem.kind === 'unindexable' || !moved.has(problem.record));
+    for (const key of moved)
+        inFlight.add(keys_parseRecordKey(schema, key).entity);
+    unsettled += problems.length - steady.length;
+    const result = { entries: listed.length, problems: steady, unsettled, repaired: 0, marked: [] };
+    if (!options.repair)
+        return result;
+    const left = [];
+    for (const problem of steady) {
+        if (problem.kind !== 'unindexable' && (await repairEntry(objects, schema, problem, found.get(problem.key), options.nowMs)))
+            result.repaired += 1;
+        else
+            left.push(problem);
+    }
+    // An index with nothing left to fix is complete in every tenant: mark it, so reads use it.
+    const incomplete = new Set(left.flatMap((problem) => {
+        try {
+            const parts = problem.kind === 'unindexable' ? keys_parseRecordKey(schema, problem.key) : keys_parseIndexKey(problem.key);
+            return 'field' in parts ? [`${parts.entity}.${parts.field}`] : [...types_indexedFields(schema.entities.get(parts.entity)).map((field) => `${parts.entity}.${field.name}`)];
+        }
+        catch {
+            return [];
+        }
+    }));
+    for (const spec of schema.entities.values()) {
+        for (const field of types_indexedFields(spec)) {
+            const name = `${spec.name}.${field.name}`;
+            if (incomplete.has(name) || inFlight.has(spec.name))
+                continue;
+            await writeIndexMarker(objects, schema, spec.name, field.name, new Date(options.nowMs));
+            result.marked.push(name);
+        }
+    }
+    return result;
+}
+/**
+ * Fixes one entry from its record as it stands now (read again): a record held by a transaction is left for the next
+ * run. A missing entry is created only if still absent, a stale one replaced only at the version found; an entry the
+ * record no longer implies is removed if it still holds what was found.
+ */
+async function repairEntry(objects, schema, problem, foundEntry, nowMs) {
+    let current = problem.record === undefined ? null : await objects.get(problem.record);
+    const writer = current === null ? null : record_io_writerToConfirm(current.metadata, keys_parseRecordKey(schema, current.key).tenant, nowMs);
+    if (writer !== null && (await record_io_transactionState(objects, writer, nowMs)).state !== 'committed')
+        return false;
+    // A committed delete's claim: the record is gone.
+    if (current?.metadata[record_metadata_META_DELETING] !== undefined)
+        current = null;
+    let implied = [];
+    if (current !== null && problem.record !== undefined) {
+        const { entity, id } = keys_parseRecordKey(schema, problem.record);
+        implied = indexKeysOfRecord(schema, problem.record, record_parser_parseRecord(current.text, schema, { file: problem.record, expect: { entity, id } }).record);
+    }
+    if (current !== null && implied.includes(problem.key)) {
+        const condition = foundEntry === undefined ? { ifAbsent: true } : { ifVersion: foundEntry.version };
+        return (await objects.put(problem.key, current.text, { condition, metadata: current.metadata })) !== null;
+    }
+    const now = await objects.get(problem.key);
+    if (now === null)
+        return true;
+    if (foundEntry !== undefined && now.version !== foundEntry.version)
+        return false;
+    await objects.delete(problem.key);
+    return true;
+}
+/** Whether each entry's recent writer committed (true) or not, or is still open (false); settled writers are not asked. */
+async function settledTransactions(objects, listed, nowMs) {
+    const open = new Set();
+    for await (const intent of objects.listAll(INTENTS_PREFIX)) {
+        try {
+            open.add(keys_parseIntentKey(intent.key).oid);
+        }
+        catch {
+            // Not an intent key; the recovery pass reports what it cannot read.
+        }
+    }
+    const byTenant = new Map();
+    const verdicts = new Map();
+    for (const object of listed) {
+        let tenant;
+        try {
+            tenant = keys_parseIndexKey(object.key).tenant;
+        }
+        catch {
+            continue;
+        }
+        const oid = object.metadata[record_metadata_META_TX];
+        if (oid !== undefined && open.has(oid))
+            verdicts.set(oid, false);
+        const writer = record_io_writerToConfirm(object.metadata, tenant, nowMs);
+        if (writer === null || open.has(writer.oid))
+            continue;
+        const writers = byTenant.get(tenant) ?? new Map();
+        writers.set(writer.oid, writer);
+        byTenant.set(tenant, writers);
+    }
+    for (const [tenant, writers] of byTenant) {
+        const found = await committed_committedAmong(objects, tenant, [...writers.values()]);
+        for (const writer of writers.values())
+            verdicts.set(writer.oid, found.has(writer.oid) || (await isCommitted(objects, writer)));
+    }
+    return verdicts;
+}
+/** What an operator reads in the log. */
+function logIndexCheck(logger, result) {
+    const fixed = result.repaired > 0 ? `, ${result.repaired} repaired` : '';
+    logger.info(`checked ${result.entries} index entr${result.entries === 1 ? 'y' : 'ies'}: ${result.problems.length} problem(s)${fixed}${result.unsettled > 0 ? `, ${result.unsettled} in flight` : ''}`);
+    for (const problem of result.problems.slice(0, 100))
+        logger.warning(`index: ${problem.key}: ${problem.kind}${problem.record === undefined ? '' : ` (${problem.record})`}`);
+    if (result.problems.length > 100)
+        logger.warning(`index: … and ${result.problems.length - 100} more`);
+    if (result.marked.length > 0)
+        logger.info(`indexes complete: ${result.marked.join(', ')}`);
+}
 
 ;// CONCATENATED MODULE: ./node_modules/.cache/accelerando-action/action/engine/bucket-tree.js
 
@@ -76498,7 +77275,7 @@ async function confirmWriters(objects, keys, stored, nowMs) {
     for (const [tenant, writers] of byTenant) {
         const found = await committed_committedAmong(objects, tenant, [...writers.values()]);
         for (const writer of writers.values())
-            verdicts.set(writer.oid, found.has(writer.oid) || (await committed_isCommitted(objects, writer)));
+            verdicts.set(writer.oid, found.has(writer.oid) || (await isCommitted(objects, writer)));
     }
     return verdicts;
 }
@@ -76522,6 +77299,7 @@ async function stillDrifted(objects, tree, paths) {
 }
 
 ;// CONCATENATED MODULE: ./node_modules/.cache/accelerando-action/action/engine/verify.js
+
 
 
 
@@ -76572,6 +77350,8 @@ async function runVerify(engine, options = {}) {
         logger.warning(`integrity: ${problem.path ?? ''}${problem.path === undefined ? '' : ': '}${problem.message}`);
     if (integrity.length > 100)
         logger.warning(`integrity: … and ${integrity.length - 100} more`);
+    const indexes = await checkIndexes(objects, context.schema, tree, { nowMs: context.now().getTime(), repair: options.repair === true && !dryRun });
+    logIndexCheck(logger, indexes);
     const result = {
         mode: 'verify',
         dryRun,
@@ -76583,6 +77363,7 @@ async function runVerify(engine, options = {}) {
         unsettled,
         drift,
         integrity,
+        indexes,
         repaired: null,
         headSha: tip,
     };
@@ -77122,7 +77903,7 @@ function redact(text) {
 /* harmony export */   sb: () => (/* binding */ readSettings)
 /* harmony export */ });
 /* unused harmony exports InputError, isoTime */
-/* harmony import */ var _engine_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9171);
+/* harmony import */ var _engine_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1619);
 /**
  * The Action's inputs, read once and checked, as a typed settings object. Nothing else in the
  * Action reads an input; the engine never sees @actions/core.
@@ -77229,7 +78010,7 @@ function isoTime(name, value) {
 /* harmony export */   j: () => (/* binding */ writeJobSummary)
 /* harmony export */ });
 /* unused harmony export escape */
-/* harmony import */ var _engine_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9171);
+/* harmony import */ var _engine_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1619);
 
 /** The summary is capped at 1 MiB; past this many rows a table says how many it left out. */
 const MAX_ROWS = 300;
@@ -77247,7 +78028,7 @@ async function writeJobSummary(summary, result, repository) {
     if (result.mode === 'replay')
         facts.push(`${result.replayed} replayed of ${result.considered}`, `${result.relinked} relinked`);
     if (result.mode === 'verify')
-        facts.push(`${counts.drift} drifted file(s)`, `${result.integrity.length} integrity problem(s)`);
+        facts.push(`${counts.drift} drifted file(s)`, `${result.integrity.length} integrity problem(s)`, `${result.indexes.problems.length} index problem(s)`);
     summary.addRaw(`<p>${facts.join(' · ')}</p>`, true);
     if (result.mode === 'sync' || result.mode === 'replay')
         addCommits(summary, result.commits, repository);
@@ -77314,7 +78095,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony export */ });
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3218);
 /* harmony import */ var _core_logger_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6019);
-/* harmony import */ var _engine_index_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9171);
+/* harmony import */ var _engine_index_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1619);
 /* harmony import */ var _git_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8197);
 /* harmony import */ var _input_helper_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3802);
 /* harmony import */ var _job_summary_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(1223);
