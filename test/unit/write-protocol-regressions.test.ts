@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest'
 import { ConflictError, DomainRuleError, NotFoundError } from '../../shared/errors.ts'
 import { indexedFields } from '../../shared/agi/index.ts'
-import { GitStore, recoverAbandonedTransactions, TX_ABANDONED_MS, writeIndexMarker } from '../../shared/git-store/index.ts'
+import { GitStore, recoverAbandonedTransactions, TX_ABANDONED_MS, writeIndexMarker, type StoredRecord } from '../../shared/git-store/index.ts'
 import { syncedKeyForPending } from '../../shared/keys.ts'
 import { MemoryObjectStore } from '../../shared/object-store/memory-store.ts'
 import type { ObjectStore } from '../../shared/object-store/object-store.ts'
@@ -43,6 +43,23 @@ async function syncAway(objects: ObjectStore): Promise<void> {
     await objects.put(syncedKeyForPending(key), (await objects.get(key))!.text)
     await objects.delete(key)
   }
+}
+
+/**
+ * A transaction that creates a customer ("Never committed") and edits `existing` ("Edited"), held as its put of
+ * `existing` is about to land; `outcome` settles to 'committed' or to the error it failed with.
+ */
+function createAndEditHeldAtTheEdit(store: GitStore, objects: GatedObjectStore, existing: StoredRecord, fields: Record<string, string> = {}) {
+  const racedPut = objects.gate((call) => call.op === 'put' && call.key === existing.key)
+  const transaction = store.transaction('create and edit', async (tx) => {
+    tx.create('Customer', { name: 'Never committed', ...fields })
+    await tx.edit('Customer', existing.record.id, { name: 'Edited' }, { expectedVersion: existing.version })
+  })
+  const outcome = transaction.then(
+    () => 'committed',
+    (error: unknown) => error,
+  )
+  return { outcome, racedPut }
 }
 
 async function messages(objects: ObjectStore): Promise<string[]> {
@@ -230,15 +247,7 @@ describe('index entries under faults', () => {
   it('a filtered list never shows an open write, nor one undone between its listing and its confirmation', async () => {
     const { memory, objects, store } = setupStore({ indexed: true })
     const { stored: existing } = await store().create('Customer', { name: 'Existing', email: 'x@example.com' })
-    const racedPut = objects.gate((call) => call.op === 'put' && call.key === existing.key)
-    const transaction = store().transaction('create and edit', async (tx) => {
-      tx.create('Customer', { name: 'Never committed', email: 'x@example.com' })
-      await tx.edit('Customer', existing.record.id, { name: 'Edited' }, { expectedVersion: existing.version })
-    })
-    const outcome = transaction.then(
-      () => 'committed',
-      (error: unknown) => error,
-    )
+    const { outcome, racedPut } = createAndEditHeldAtTheEdit(store(), objects, existing, { email: 'x@example.com' })
     await racedPut.reached
     // While open: the listing shows the committed state only.
     expect((await store(memory).list('Customer', { where: { email: 'x@example.com' } })).records.map((found) => found.record.fields.name)).toEqual(['Existing'])
@@ -303,15 +312,7 @@ describe('a list is as strict as a read', () => {
   it('never shows a record whose transaction rolled back between the record listing and the intent listing', async () => {
     const { memory, objects, store } = setup()
     const { stored: existing } = await store().create('Customer', { name: 'Existing' })
-    const racedPut = objects.gate((call) => call.op === 'put' && call.key === existing.key)
-    const transaction = store().transaction('create and edit', async (tx) => {
-      tx.create('Customer', { name: 'Never committed' })
-      await tx.edit('Customer', existing.record.id, { name: 'Edited' }, { expectedVersion: existing.version })
-    })
-    const outcome = transaction.then(
-      () => 'committed',
-      (error: unknown) => error,
-    )
+    const { outcome, racedPut } = createAndEditHeldAtTheEdit(store(), objects, existing)
     await racedPut.reached
     const intentsListed = objects.gate((call) => call.op === 'list' && call.key.startsWith('intents/'))
     const listing = store().list('Customer')
