@@ -62256,6 +62256,10 @@ const keys_FIELD_NAME_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
 const INDEX_KEY_PATTERN = new RegExp(`^index/(${TENANT_SOURCE})/([A-Za-z][A-Za-z0-9_]{0,63})/([a-z][a-z0-9_]{0,63})/x((?:[0-9a-f]{2}){0,256})/(${UUID_SOURCE})$`);
 /** Longest value an index holds, in UTF-8 bytes: its key stays well inside R2's 1,024 bytes. */
 const keys_INDEX_VALUE_MAX_BYTES = 256;
+/** Whether a value is short enough to be indexed: one longer has no index entry (and a write setting it is refused). */
+function keys_fitsIndexKey(value) {
+    return new TextEncoder().encode(value).byteLength <= keys_INDEX_VALUE_MAX_BYTES;
+}
 // ---------------------------------------------------------------- segments
 function isTenant(value) {
     return typeof value === 'string' && TENANT_PATTERN.test(value);
@@ -75348,7 +75352,7 @@ function indexedValues(spec, fields) {
 }
 /** An indexed value a write sets must fit in a key: else 400, naming the field. */
 function assertIndexable(spec, field, value) {
-    if (new TextEncoder().encode(value).byteLength <= INDEX_VALUE_MAX_BYTES)
+    if (fitsIndexKey(value))
         return;
     const message = `${spec.name}.${field} is indexed and holds at most ${INDEX_VALUE_MAX_BYTES} bytes`;
     throw new ValidationError(message, [{ path: [field], message }]);
@@ -75385,7 +75389,7 @@ function index_entries_stageIndexEntries(schema, tenant, write, current) {
         if (after.get(field) === value)
             continue;
         // A value too long for a key was never indexed (a record from before its index): nothing to remove.
-        if (new TextEncoder().encode(value).byteLength > INDEX_VALUE_MAX_BYTES)
+        if (!fitsIndexKey(value))
             continue;
         entry(indexKey(schema, tenant, write.entity, field, value, write.id), 'delete', inStep);
     }
@@ -75439,7 +75443,7 @@ function indexKeysOfRecord(schema, key, record) {
     const spec = schema.entities.get(entity);
     const keys = [];
     for (const [field, value] of indexedValues(spec, record.fields)) {
-        if (new TextEncoder().encode(value).byteLength > keys_INDEX_VALUE_MAX_BYTES)
+        if (!keys_fitsIndexKey(value))
             continue;
         keys.push(keys_indexKey(schema, tenant, entity, field, value, id));
     }
@@ -75623,7 +75627,7 @@ function matchesValue(held, value) {
 /** The id of a record of `entity` whose `field` holds `value` (and that `wanted` accepts), from the index when it is complete. */
 async function findHolder(objects, schema, tenant, entity, field, value, wanted) {
     const spec = schema.entities.get(entity)?.fields.find((candidate) => candidate.name === field);
-    const indexable = spec !== undefined && isIndexed(spec) && new TextEncoder().encode(value).byteLength <= INDEX_VALUE_MAX_BYTES;
+    const indexable = spec !== undefined && isIndexed(spec) && fitsIndexKey(value);
     if (indexable && (await indexMarkersOf(objects).isComplete(objects, schema, entity, field))) {
         for (const listed of await listAll(objects, indexValuePrefix(schema, tenant, entity, field, value))) {
             const { id } = parseIndexKey(listed.key);

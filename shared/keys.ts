@@ -57,6 +57,11 @@ const INDEX_KEY_PATTERN = new RegExp(`^index/(${TENANT_SOURCE})/([A-Za-z][A-Za-z
 /** Longest value an index holds, in UTF-8 bytes: its key stays well inside R2's 1,024 bytes. */
 export const INDEX_VALUE_MAX_BYTES = 256
 
+/** Whether a value is short enough to be indexed: one longer has no index entry (and a write setting it is refused). */
+export function fitsIndexKey(value: string): boolean {
+  return new TextEncoder().encode(value).byteLength <= INDEX_VALUE_MAX_BYTES
+}
+
 export interface RecordKeyParts {
   tenant: string
   entity: string

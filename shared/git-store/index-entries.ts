@@ -1,6 +1,6 @@
 import { indexedFields, type AgiRecord, type EntitySpec, type FieldValue, type Schema } from '../agi/types.ts'
 import { ValidationError } from '../errors.ts'
-import { INDEX_VALUE_MAX_BYTES, indexKey, indexValueText, parseRecordKey } from '../keys.ts'
+import { fitsIndexKey, INDEX_VALUE_MAX_BYTES, indexKey, indexValueText, parseRecordKey } from '../keys.ts'
 import type { ObjectStore, StoredObject } from '../object-store/object-store.ts'
 import { RecordBusyError, transactionState, writerToConfirm } from './record-io.ts'
 import { recoverTransaction } from './recovery.ts'
@@ -38,7 +38,7 @@ export function indexedValues(spec: EntitySpec, fields: Record<string, FieldValu
 
 /** An indexed value a write sets must fit in a key: else 400, naming the field. */
 function assertIndexable(spec: EntitySpec, field: string, value: string): void {
-  if (new TextEncoder().encode(value).byteLength <= INDEX_VALUE_MAX_BYTES) return
+  if (fitsIndexKey(value)) return
   const message = `${spec.name}.${field} is indexed and holds at most ${INDEX_VALUE_MAX_BYTES} bytes`
   throw new ValidationError(message, [{ path: [field], message }])
 }
@@ -70,7 +70,7 @@ export function stageIndexEntries(schema: Schema, tenant: string, write: StagedW
   for (const [field, value] of before) {
     if (after.get(field) === value) continue
     // A value too long for a key was never indexed (a record from before its index): nothing to remove.
-    if (new TextEncoder().encode(value).byteLength > INDEX_VALUE_MAX_BYTES) continue
+    if (!fitsIndexKey(value)) continue
     entry(indexKey(schema, tenant, write.entity, field, value, write.id), 'delete', inStep)
   }
   for (const [field, value] of after) {
@@ -120,7 +120,7 @@ export function indexKeysOfRecord(schema: Schema, key: string, record: AgiRecord
   const spec = schema.entities.get(entity) as EntitySpec
   const keys: string[] = []
   for (const [field, value] of indexedValues(spec, record.fields)) {
-    if (new TextEncoder().encode(value).byteLength > INDEX_VALUE_MAX_BYTES) continue
+    if (!fitsIndexKey(value)) continue
     keys.push(indexKey(schema, tenant, entity, field, value, id))
   }
   return keys

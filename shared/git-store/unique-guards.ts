@@ -1,7 +1,7 @@
 import { isIndexed, type AgiRecord, type FieldSpec, type FieldValue, type Schema } from '../agi/types.ts'
 import { listedDomainRuleCode } from '../error-codes.ts'
 import { CorruptObjectError, DomainRuleError } from '../errors.ts'
-import { entityPrefix, INDEX_VALUE_MAX_BYTES, indexValuePrefix, parseIndexKey, parseRecordKey } from '../keys.ts'
+import { entityPrefix, fitsIndexKey, indexValuePrefix, parseIndexKey, parseRecordKey } from '../keys.ts'
 import type { ObjectStore } from '../object-store/object-store.ts'
 import { parseStoredRecord } from './record-io.ts'
 import { indexMarkersOf } from './index-markers.ts'
@@ -94,7 +94,7 @@ function matchesValue(held: FieldValue | undefined, value: string): boolean {
 /** The id of a record of `entity` whose `field` holds `value` (and that `wanted` accepts), from the index when it is complete. */
 async function findHolder(objects: ObjectStore, schema: Schema, tenant: string, entity: string, field: string, value: string, wanted: (id: string) => boolean): Promise<string | undefined> {
   const spec = schema.entities.get(entity)?.fields.find((candidate) => candidate.name === field)
-  const indexable = spec !== undefined && isIndexed(spec) && new TextEncoder().encode(value).byteLength <= INDEX_VALUE_MAX_BYTES
+  const indexable = spec !== undefined && isIndexed(spec) && fitsIndexKey(value)
   if (indexable && (await indexMarkersOf(objects).isComplete(objects, schema, entity, field))) {
     for (const listed of await listAll(objects, indexValuePrefix(schema, tenant, entity, field, value))) {
       const { id } = parseIndexKey(listed.key)
