@@ -29,7 +29,7 @@ export async function writeJobSummary(summary: SummaryWriter, result: ModeResult
   ]
   if (result.mode === 'sync') facts.push(`${counts.synced} synced`, `${counts.quarantined} quarantined`, `${counts.remaining} remaining`)
   if (result.mode === 'replay') facts.push(`${result.replayed} replayed of ${result.considered}`, `${result.relinked} relinked`)
-  if (result.mode === 'verify') facts.push(`${counts.drift} drifted file(s)`, `${result.integrity.length} integrity problem(s)`, `${result.indexes.problems.length} index problem(s)`)
+  if (result.mode === 'verify') facts.push(`${counts.drift} drifted file(s)`, `${result.integrity.length} integrity problem(s)`, `${result.indexes.problems.length} index problem(s)`, `${result.ledger.problems.length} ledger summary problem(s)`)
   summary.addRaw(`<p>${facts.join(' · ')}</p>`, true)
 
   if (result.mode === 'sync' || result.mode === 'replay') addCommits(summary, result.commits, repository)

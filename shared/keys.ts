@@ -12,13 +12,17 @@
  *   idempotency/<tenant>/<sha256 of the key>.json     the first answer to an Idempotency-Key
  *   unique/<tenant>/<Entity>/<field>/<hex>.json       which record holds a UNIQUE field's value
  *   index/<tenant>/<Entity>/<field>/x<hex>/<id>       an index entry: the record `id` holds the value (a copy of the
- *                                                     record, written in its transaction)
- *   index-complete/<Entity>/<field>.json              every record of every tenant has its entries of this index
+ *                                                     record, written in its transaction); an `INDEX BY` field's
+ *                                                     entries have `x<hex of the order value>/` before the id
+ *   index-complete/<Entity>/<field>[.by-<order>].json every record of every tenant has its entries of this index
+ *   summary/<tenant>/ledger/state.json                 the ledger's monthly totals: which lines they hold, and where
+ *   summary/<tenant>/ledger/<YYYY-MM>/<name>.json      one month's totals (derived from `data/`, never written by a
+ *                                                     posting; see shared/ledger)
  *
  * Entry keys carry 9999999999999 minus the epoch milliseconds, zero-padded to 13 digits, so a
  * plain (ascending) list of one tenant's prefix yields the newest entries first.
  */
-import { isIndexed, type FieldValue, type Schema } from './agi/types.ts'
+import { isIndexed, type FieldSpec, type FieldValue, type Schema } from './agi/types.ts'
 import { ValidationError } from './errors.ts'
 import { TENANT_PATTERN, TENANT_SOURCE, UUID_PATTERN, UUID_SOURCE, UUID_V7_PATTERN } from './patterns.ts'
 
@@ -31,6 +35,7 @@ export const IDEMPOTENCY_PREFIX = 'idempotency/'
 export const UNIQUE_PREFIX = 'unique/'
 export const INDEX_PREFIX = 'index/'
 export const INDEX_COMPLETE_PREFIX = 'index-complete/'
+export const SUMMARY_PREFIX = 'summary/'
 
 /** What the `.agi` grammar allows as an entity name; the schema decides which ones exist. */
 const ENTITY_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_]{0,63}$/
@@ -53,7 +58,9 @@ const IDEMPOTENCY_KEY_PATTERN = new RegExp(`^idempotency/(${TENANT_SOURCE})/([0-
 const IDEMPOTENCY_VALUE_PATTERN = /^[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?$/
 const MAX_KEY_BYTES = 1024
 const FIELD_NAME_PATTERN = /^[a-z][a-z0-9_]{0,63}$/
-const INDEX_KEY_PATTERN = new RegExp(`^index/(${TENANT_SOURCE})/([A-Za-z][A-Za-z0-9_]{0,63})/([a-z][a-z0-9_]{0,63})/x((?:[0-9a-f]{2}){0,256})/(${UUID_SOURCE})$`)
+const INDEX_KEY_PATTERN = new RegExp(
+  `^index/(${TENANT_SOURCE})/([A-Za-z][A-Za-z0-9_]{0,63})/([a-z][a-z0-9_]{0,63})/x((?:[0-9a-f]{2}){0,256})/(?:x((?:[0-9a-f]{2}){1,64})/)?(${UUID_SOURCE})$`,
+)
 /** Longest value an index holds, in UTF-8 bytes: its key stays well inside R2's 1,024 bytes. */
 export const INDEX_VALUE_MAX_BYTES = 256
 
@@ -344,6 +351,8 @@ export interface IndexKeyParts {
   field: string
   /** The value as `indexValueText` spells it. */
   value: string
+  /** The order field's value, for an `INDEX BY` field. */
+  order?: string
   id: string
 }
 
@@ -353,11 +362,21 @@ export function indexValueText(value: FieldValue): string {
 }
 
 function assertIndexedField(schema: Schema, entity: string, field: unknown): string {
+  return indexedFieldSpec(schema, entity, field).name
+}
+
+function indexedFieldSpec(schema: Schema, entity: string, field: unknown): FieldSpec {
   const name = assertEntity(schema, entity)
   if (typeof field !== 'string' || !FIELD_NAME_PATTERN.test(field)) throw invalid('field', field, 'a field name is lowercase letters, digits and "_"')
   const spec = schema.entities.get(name)?.fields.find((candidate) => candidate.name === field)
   if (spec === undefined || !isIndexed(spec)) throw invalid('field', field, `${name} has no index on it`)
-  return field
+  return spec
+}
+
+/** The order segment of an `INDEX BY` entry: `x` and the hex of a date or datetime. */
+function indexOrderSegment(order: unknown): string {
+  if (typeof order !== 'string' || !/^\d{4}-\d{2}-\d{2}(?:T[0-9:.]+Z)?$/.test(order)) throw invalid('order', order, 'an index order value is a date or datetime')
+  return `x${toHex(new TextEncoder().encode(order))}`
 }
 
 /**
@@ -390,24 +409,71 @@ export function indexRangeStart(schema: Schema, tenant: string, entity: string, 
   return `${indexFieldPrefix(schema, tenant, entity, field)}${indexValueSegment(value)}`
 }
 
-export function indexKey(schema: Schema, tenant: string, entity: string, field: string, value: string, id: string): string {
-  return `${indexValuePrefix(schema, tenant, entity, field, value)}${assertId(id)}`
+/**
+ * An entry's key. An `INDEX BY` field's entries need the order value (`order`), and only they take one: the key must
+ * be the one every writer and `verify` compute for the same record.
+ */
+export function indexKey(schema: Schema, tenant: string, entity: string, field: string, value: string, id: string, order?: string): string {
+  const ordered = indexedFieldSpec(schema, entity, field).indexOrder !== undefined
+  if (ordered !== (order !== undefined)) throw invalid('order', order, ordered ? `${entity}.${field} is ordered and needs its order value` : `${entity}.${field} is not ordered`)
+  return `${indexValuePrefix(schema, tenant, entity, field, value)}${order === undefined ? '' : `${indexOrderSegment(order)}/`}${assertId(id)}`
+}
+
+/**
+ * Where a range of an `INDEX BY` field's entries of one value starts: every entry whose order value is at least
+ * `order` sorts after this key.
+ */
+export function indexOrderRangeStart(schema: Schema, tenant: string, entity: string, field: string, value: string, order: string): string {
+  return `${indexValuePrefix(schema, tenant, entity, field, value)}${indexOrderSegment(order)}`
 }
 
 /** An index key's parts, by its shape only (an index since removed from the schema still parses). */
 export function parseIndexKey(key: string): IndexKeyParts {
   const match = typeof key === 'string' ? INDEX_KEY_PATTERN.exec(key) : null
   const value = match === null ? null : fromHexUtf8(match[4]!)
-  if (match === null || value === null) throw invalid('key', key, 'expected index/<tenant>/<Entity>/<field>/x<hex of the value>/<uuid>')
-  return { tenant: match[1]!, entity: match[2]!, field: match[3]!, value, id: match[5]! }
+  const order = match?.[5] === undefined ? undefined : fromHexUtf8(match[5])
+  if (match === null || value === null || order === null) throw invalid('key', key, 'expected index/<tenant>/<Entity>/<field>/x<hex of the value>/[x<hex of the order>/]<uuid>')
+  const parts: IndexKeyParts = { tenant: match[1]!, entity: match[2]!, field: match[3]!, value, id: match[6]! }
+  if (order !== undefined) parts.order = order
+  return parts
 }
 
 /** The marker that an index is complete in every tenant (written by a rebuild, once no record lacks its entries). */
 export function indexCompleteKey(schema: Schema, entity: string, field: string): string {
-  return `${INDEX_COMPLETE_PREFIX}${assertEntity(schema, entity)}/${assertIndexedField(schema, entity, field)}.json`
+  // An ordered index's entries have other keys than the unordered one's: its marker is its own.
+  const order = indexedFieldSpec(schema, entity, field).indexOrder
+  return `${INDEX_COMPLETE_PREFIX}${assertEntity(schema, entity)}/${assertIndexedField(schema, entity, field)}${order === undefined ? '' : `.by-${order}`}.json`
+}
+
+// ---------------------------------------------------------------- summaries
+
+const MONTH_PATTERN = /^\d{4}-(?:0[1-9]|1[0-2])$/
+const SUMMARY_NAME_PATTERN = /^[0-9]{1,15}-[0-9a-f]{8,32}$/
+
+/** Where one tenant's ledger summary lives: `summary/<tenant>/ledger/`. */
+export function ledgerSummaryPrefix(tenant: string): string {
+  return `${SUMMARY_PREFIX}${assertTenant(tenant)}/ledger/`
+}
+
+/** The ledger summary's state: the one object that says which month objects are current. */
+export function ledgerStateKey(tenant: string): string {
+  return `${ledgerSummaryPrefix(tenant)}state.json`
+}
+
+/** One month's totals, under a name no other fold uses (`<generation>-<random hex>`), so objects are never replaced. */
+export function ledgerMonthKey(tenant: string, month: string, name: string): string {
+  if (typeof month !== 'string' || !MONTH_PATTERN.test(month)) throw invalid('month', month, 'a month is YYYY-MM')
+  if (typeof name !== 'string' || !SUMMARY_NAME_PATTERN.test(name)) throw invalid('name', name, 'a summary name is <generation>-<hex>')
+  return `${ledgerSummaryPrefix(tenant)}${month}/${name}.json`
 }
 
 // ---------------------------------------------------------------- ids
+
+/** The creation time a UUIDv7 carries (its first 48 bits), or null for any other id. */
+export function uuidV7Ms(id: string): number | null {
+  if (!UUID_V7_PATTERN.test(id)) return null
+  return Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16)
+}
 
 /** Counter state that keeps ids created in the same millisecond in creation order. */
 let lastMs = -1

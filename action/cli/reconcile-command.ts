@@ -206,7 +206,9 @@ export function describe(result: ModeResult): string[] {
       for (const item of result.drift) lines.push(`drift  ${item.kind.padEnd(17)} ${item.path}${item.kind === 'misplaced' ? ` (in git at ${item.gitPath})` : ''}`)
       for (const item of result.integrity) lines.push(`books  ${item.rule.padEnd(17)} ${item.path ?? ''} ${item.message}`)
       for (const item of result.indexes.problems) lines.push(`index  ${item.kind.padEnd(17)} ${item.key}`)
+      for (const item of result.ledger.problems) lines.push(`ledger ${item.kind.padEnd(17)} ${item.tenant}${item.month === undefined ? '' : ` ${item.month}`}`)
       lines.push(`indexes: ${result.indexes.entries} entr${result.indexes.entries === 1 ? 'y' : 'ies'}, ${result.indexes.problems.length} problem(s)${result.indexes.repaired > 0 ? `, ${result.indexes.repaired} repaired` : ''}${result.indexes.marked.length > 0 ? `; complete: ${result.indexes.marked.join(', ')}` : ''}`)
+      lines.push(`ledger summaries: ${result.ledger.checked} checked, ${result.ledger.problems.length} problem(s)${result.ledger.rebuilt.length > 0 ? `; rebuilt: ${result.ledger.rebuilt.join(', ')}` : ''}`)
       lines.push(
         `verify${dry}: ${result.bucketFiles} file(s) in the bucket, ${result.gitFiles} on ${result.branch}, ${result.pendingEntries} pending entr${result.pendingEntries === 1 ? 'y' : 'ies'}; ` +
           `${counts.drift} drifted, ${result.integrity.length} integrity problem(s)${result.repaired === null ? '' : ', repaired'}; ${result.branch} at ${head}`,

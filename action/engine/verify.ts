@@ -7,6 +7,7 @@ import type { FastImportFile } from '../fast-import.ts'
 import type { Bucket } from './bucket.ts'
 import { fetchTip, publish } from './branch.ts'
 import { checkIndexes, logIndexCheck, type IndexCheckResult } from './index-check.ts'
+import { checkLedgerSummaries, logLedgerCheck, type LedgerCheckResult } from './ledger-check.ts'
 import { readBucketTree, stillDrifted, type BucketFile } from './bucket-tree.ts'
 import { resolveContext, type EngineContext, type ResolvedContext } from './context.ts'
 import { loadPendingEntries, type PendingEntry } from './pending.ts'
@@ -55,6 +56,8 @@ export interface VerifyResult {
   integrity: IntegrityProblem[]
   /** Index entries that disagree with `data/` (derived data: `repair` rebuilds them). */
   indexes: IndexCheckResult
+  /** The ledger summaries against the journal lines (see `checkLedgerSummaries`). */
+  ledger: LedgerCheckResult
   /** The reconcile commit, when `repair` made one. */
   repaired: CommitReport | null
   headSha: string | null
@@ -101,6 +104,8 @@ export async function runVerify(engine: EngineContext, options: VerifyOptions = 
   if (integrity.length > 100) logger.warning(`integrity: … and ${integrity.length - 100} more`)
   const indexes = await checkIndexes(objects, context.schema, tree, { nowMs: context.now().getTime(), repair: options.repair === true && !dryRun })
   logIndexCheck(logger, indexes)
+  const ledger = await checkLedgerSummaries(objects, context.schema, tree, { nowMs: context.now().getTime(), repair: options.repair === true && !dryRun })
+  logLedgerCheck(logger, ledger)
 
   const result: VerifyResult = {
     mode: 'verify',
@@ -114,6 +119,7 @@ export async function runVerify(engine: EngineContext, options: VerifyOptions = 
     drift,
     integrity,
     indexes,
+    ledger,
     repaired: null,
     headSha: tip,
   }

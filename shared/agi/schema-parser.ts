@@ -14,12 +14,12 @@
  * which keep it consistent with other records, never by a generic create or edit), `UNIQUE` (one record per
  * value in a tenant), `USES Entity(field)` (names a record by a UNIQUE value, which then never changes) and `INDEX` (the
  * store keeps an index of the field, so lists filtered on it cost per page; every `REFERENCES` field is indexed
- * without it). `CRUD` is mandatory so that no
+ * without it; `INDEX BY date` keeps each value's entries in the order of a REQUIRED date field). `CRUD` is mandatory so that no
  * entity is ever writable by accident.
  */
 import { AgiLexer, describeToken, ENTITY_NAME_PATTERN, FIELD_NAME_PATTERN, type Token } from './lexer.ts'
 import { readFieldValue } from './record-parser.ts'
-import { CRUD_OPERATIONS, FIELD_TYPES, INDEXABLE_TYPES, type CrudOperation, type EntitySpec, type FieldSpec, type Schema } from './types.ts'
+import { CRUD_OPERATIONS, FIELD_TYPES, INDEXABLE_TYPES, type CrudOperation, type EntitySpec, type FieldSpec, type FieldType, type Schema } from './types.ts'
 
 interface PendingReference {
   target: string
@@ -85,6 +85,7 @@ function parseEntity(lexer: AgiLexer, entities: ReadonlyMap<string, EntitySpec>,
   const fieldNames = new Set<string>()
   let timestamps = false
   let crud: Set<CrudOperation> | undefined
+  const orders: PendingOrder[] = []
   const addField = (field: FieldSpec, offset: number): void => {
     if (fieldNames.has(field.name)) lexer.fail(`duplicate field ${field.name} in ${name}`, offset)
     fieldNames.add(field.name)
@@ -110,13 +111,19 @@ function parseEntity(lexer: AgiLexer, entities: ReadonlyMap<string, EntitySpec>,
       crud = parseCrud(lexer)
       continue // parseCrud consumed the line end
     } else if (token.kind === 'word') {
-      const field = parseField(lexer, token, references)
+      const field = parseField(lexer, token, references, orders)
       addField(field, token.offset)
       continue // parseField stops at the line end it consumed
     } else {
       lexer.fail(`expected a field, TIMESTAMPS, CRUD or '}', found ${describeToken(token)}`, token.offset)
     }
     expectLineEnd(lexer)
+  }
+  for (const { field, order, offset } of orders) {
+    const by = fields.find((candidate) => candidate.name === order)
+    if (by === undefined) lexer.fail(`INDEX BY ${order}: ${name} has no field ${order}`, offset)
+    if (by.name === field) lexer.fail(`INDEX BY ${order}: a field cannot order its own index`, offset)
+    if (!ORDERING_TYPES.includes(by.type) || !by.required) lexer.fail(`INDEX BY ${order}: the order field must be a REQUIRED ${ORDERING_TYPES.join(' or ')} field`, offset)
   }
   return Object.freeze({ name, fields: Object.freeze(fields), timestamps, crud: crud ?? new Set() })
 }
@@ -136,7 +143,17 @@ function parseCrud(lexer: AgiLexer): Set<CrudOperation> {
   }
 }
 
-function parseField(lexer: AgiLexer, nameToken: Token, references: PendingReference[]): FieldSpec {
+/** An `INDEX BY` clause, checked once the entity's every field is known. */
+interface PendingOrder {
+  field: string
+  order: string
+  offset: number
+}
+
+/** Types whose values sort as text in their own order, so an index can keep its entries in that order. */
+const ORDERING_TYPES: readonly FieldType[] = ['date', 'datetime']
+
+function parseField(lexer: AgiLexer, nameToken: Token, references: PendingReference[], orders: PendingOrder[]): FieldSpec {
   const name = nameToken.text
   if (!FIELD_NAME_PATTERN.test(name)) {
     lexer.fail(`invalid field name ${JSON.stringify(name)}: use lowercase letters, digits and _`, nameToken.offset)
@@ -186,6 +203,13 @@ function parseField(lexer: AgiLexer, nameToken: Token, references: PendingRefere
       if (field.index === true) lexer.fail(`INDEX given twice for ${name}`, token.offset)
       if (!INDEXABLE_TYPES.includes(type)) lexer.fail(`INDEX does not apply to ${type} fields; it takes ${INDEXABLE_TYPES.join(', ')}`, token.offset)
       field.index = true
+      if (isToken(lexer.peek(), 'word', 'BY')) {
+        lexer.next()
+        const order = lexer.next()
+        if (order.kind !== 'word' || !FIELD_NAME_PATTERN.test(order.text)) lexer.fail(`expected a field name after INDEX BY, found ${describeToken(order)}`, order.offset)
+        field.indexOrder = order.text
+        orders.push({ field: name, order: order.text, offset: order.offset })
+      }
     } else if (isToken(token, 'word', 'IN')) {
       if (type !== 'string') lexer.fail(`IN applies only to string fields; ${name} is ${type}`, token.offset)
       if (field.oneOf !== undefined) lexer.fail(`IN given twice for ${name}`, token.offset)

@@ -43,6 +43,11 @@ export interface FieldSpec {
    * page, not per collection. Every `REFERENCES` field is indexed without it (see `isIndexed`).
    */
   index?: boolean
+  /**
+   * `INDEX BY date`: the entries of one value are kept in the order of this REQUIRED date (or datetime) field, then
+   * by id, so a value's entries in a range of that field are one key range (a ledger: an account's lines by date).
+   */
+  indexOrder?: string
 }
 
 /** Field types an index can hold: exact values that spell one way (no json, no float). */

@@ -5,6 +5,6 @@ export { invoiceTotal, priceInvoiceLines, type LineToPrice, type PricedLine } fr
 export { applyPayment, invoiceBalance, type AppliedPayment, type InvoiceAmounts } from './payments.ts'
 export { assertBalancedEntry, journalLineSideProblem, journalTotals, mirrorJournalLines, MIN_JOURNAL_LINES, type JournalAmounts } from './journal.ts'
 export { resolvePostingAccounts } from './accounts.ts'
-export { ledgerTrialBalance, trialBalance, type AccountBalance, type LedgerTrialBalance, type PostedLine, type TrialBalance, type TrialBalanceRow } from './trial-balance.ts'
+export { ledgerTrialBalance, trialBalance, trialBalanceOfTotals, type AccountBalance, type LedgerTrialBalance, type PostedLine, type TrialBalance, type TrialBalanceRow } from './trial-balance.ts'
 export { checkBooks, type Violation, type ViolationRule } from './check-books.ts'
 export { boolField, moneyField, numberField, requireMoneyField, requireTextField, shortId, textField } from './record-fields.ts'

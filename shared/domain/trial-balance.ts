@@ -58,21 +58,30 @@ export interface LedgerTrialBalance {
 export function ledgerTrialBalance(records: Iterable<AgiRecord>, asOf: string): LedgerTrialBalance {
   const counted = new Set<string>()
   const lines: AgiRecord[] = []
-  const accounts = new Map<string | undefined, AgiRecord>()
+  const accounts: AgiRecord[] = []
   for (const record of records) {
     if (record.entity === 'JournalEntry' && requireTextField(record, 'date') <= asOf) counted.add(record.id)
     else if (record.entity === 'JournalLine') lines.push(record)
-    else if (record.entity === 'Account') accounts.set(textField(record, 'code'), record)
+    else if (record.entity === 'Account') accounts.push(record)
   }
-  const balance = trialBalance(
-    lines
-      .filter((line) => counted.has(requireTextField(line, 'journal_entry_id')))
-      .map((line) => ({ accountCode: requireTextField(line, 'account_code'), debit: requireMoneyField(line, 'debit'), credit: requireMoneyField(line, 'credit') })),
-  )
+  const posted = lines
+    .filter((line) => counted.has(requireTextField(line, 'journal_entry_id')))
+    .map((line) => ({ accountCode: requireTextField(line, 'account_code'), debit: requireMoneyField(line, 'debit'), credit: requireMoneyField(line, 'credit') }))
+  return accountTrialBalance(trialBalance(posted), accounts, asOf)
+}
+
+/** A trial balance from per-account sums (the ledger summary's), each account joined by its code. */
+export function trialBalanceOfTotals(totals: ReadonlyMap<string, JournalAmounts>, accounts: Iterable<AgiRecord>, asOf: string): LedgerTrialBalance {
+  return accountTrialBalance(trialBalance([...totals].map(([accountCode, sums]) => ({ accountCode, debit: sums.debit, credit: sums.credit }))), accounts, asOf)
+}
+
+function accountTrialBalance(balance: TrialBalance, accounts: Iterable<AgiRecord>, asOf: string): LedgerTrialBalance {
+  const byCode = new Map<string | undefined, AgiRecord>()
+  for (const account of accounts) byCode.set(textField(account, 'code'), account)
   return {
     asOf,
     accounts: balance.rows.map((row) => {
-      const account = accounts.get(row.code)
+      const account = byCode.get(row.code)
       return { ...row, name: account === undefined ? null : (textField(account, 'name') ?? null), type: account === undefined ? null : (textField(account, 'type') ?? null) }
     }),
     totals: balance.totals,

@@ -2,7 +2,7 @@ import type { AgiRecord, FieldValue, Schema } from '../agi/types.ts'
 import { ConflictError, OperationNotAllowedError, ValidationError } from '../errors.ts'
 import { entityPrefix, INDEX_PREFIX, intentsPrefix, newId, parseIntentKey, parseRecordKey, recordKey } from '../keys.ts'
 import { decodeMetadataText } from '../metadata-text.ts'
-import type { ListedObject, StoredObject } from '../object-store/object-store.ts'
+import type { ListedObject, ObjectStore, StoredObject } from '../object-store/object-store.ts'
 import { prepareCommit, type PreparedCommit } from './commit-protocol.ts'
 import { committedAmong } from './committed.ts'
 import { parseIntent } from './intent.ts'
@@ -70,6 +70,12 @@ export class GitStore {
 
   get schema(): Schema {
     return this.#options.schema
+  }
+
+  /** What a summary derived from this tenant's records needs (shared/ledger): the bucket, the clock, deferral. */
+  get derivedAccess(): { objects: ObjectStore; nowMs: () => number; defer?: (work: Promise<unknown>) => void } {
+    const { objects, defer } = this.#options
+    return { objects, nowMs: () => this.#now().getTime(), ...(defer === undefined ? {} : { defer }) }
   }
 
   /**

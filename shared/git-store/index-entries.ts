@@ -36,6 +36,22 @@ export function indexedValues(spec: EntitySpec, fields: Record<string, FieldValu
   return values
 }
 
+/**
+ * The entry keys a record's fields imply, field by field: a value too long for a key has none, and neither has an
+ * `INDEX BY` field whose order value is missing (only a record that fails its schema lacks it).
+ */
+function entryKeys(schema: Schema, tenant: string, spec: EntitySpec, id: string, fields: Record<string, FieldValue> | undefined): Map<string, string> {
+  const keys = new Map<string, string>()
+  for (const [name, value] of indexedValues(spec, fields)) {
+    if (!fitsIndexKey(value)) continue
+    const orderField = spec.fields.find((field) => field.name === name)?.indexOrder
+    const order = orderField === undefined ? undefined : fields?.[orderField]
+    if (orderField !== undefined && typeof order !== 'string') continue
+    keys.set(name, indexKey(schema, tenant, spec.name, name, value, id, order as string | undefined))
+  }
+  return keys
+}
+
 /** An indexed value a write sets must fit in a key: else 400, naming the field. */
 function assertIndexable(spec: EntitySpec, field: string, value: string): void {
   if (fitsIndexKey(value)) return
@@ -46,13 +62,15 @@ function assertIndexable(spec: EntitySpec, field: string, value: string): void {
 /**
  * The entry writes that move with one record write. Without `current`, each entry is taken to be in step with its
  * record (same version, same previous text and metadata); with it (`readEntries`), entries are judged by what the
- * bucket holds: a missing one is created, a stale one replaced at its own version.
+ * bucket holds: a missing one is created, a stale one replaced at its own version. An entry whose key changes (its
+ * value, or an `INDEX BY` field's order value) is removed at the old key and created at the new one.
  */
 export function stageIndexEntries(schema: Schema, tenant: string, write: StagedWrite, current?: ReadonlyMap<string, StoredObject | null>): StagedWrite[] {
   const spec = schema.entities.get(write.entity) as EntitySpec
   if (indexedFields(spec).length === 0) return []
-  const before = write.kind === 'create' ? new Map<string, string>() : indexedValues(spec, (write.before ?? write.record).fields)
-  const after = write.kind === 'delete' ? new Map<string, string>() : indexedValues(spec, write.record.fields)
+  if (write.kind !== 'delete') for (const [field, value] of indexedValues(spec, write.record.fields)) assertIndexable(spec, field, value)
+  const before = write.kind === 'create' ? new Map<string, string>() : entryKeys(schema, tenant, spec, write.id, (write.before ?? write.record).fields)
+  const after = write.kind === 'delete' ? new Map<string, string>() : entryKeys(schema, tenant, spec, write.id, write.record.fields)
   const staged: StagedWrite[] = []
   const entry = (key: string, kind: StagedWrite['kind'], assumed: { expectedVersion: string | null; previous: StagedWrite['previous'] }): void => {
     let { expectedVersion, previous } = assumed
@@ -67,16 +85,9 @@ export function stageIndexEntries(schema: Schema, tenant: string, write: StagedW
     staged.push({ key, entity: write.entity, id: write.id, kind, record: write.record, expectedVersion, previous, changes: {}, indexOf: write.key })
   }
   const inStep = { expectedVersion: write.expectedVersion, previous: write.previous }
-  for (const [field, value] of before) {
-    if (after.get(field) === value) continue
-    // A value too long for a key was never indexed (a record from before its index): nothing to remove.
-    if (!fitsIndexKey(value)) continue
-    entry(indexKey(schema, tenant, write.entity, field, value, write.id), 'delete', inStep)
-  }
-  for (const [field, value] of after) {
-    assertIndexable(spec, field, value)
-    const key = indexKey(schema, tenant, write.entity, field, value, write.id)
-    if (before.get(field) === value) entry(key, 'update', inStep)
+  for (const [field, key] of before) if (after.get(field) !== key) entry(key, 'delete', inStep)
+  for (const [field, key] of after) {
+    if (before.get(field) === key) entry(key, 'update', inStep)
     else entry(key, 'create', { expectedVersion: null, previous: null })
   }
   return staged
@@ -117,11 +128,5 @@ async function readEntryForWrite(objects: ObjectStore, tenant: string, nowMs: ()
  */
 export function indexKeysOfRecord(schema: Schema, key: string, record: AgiRecord): string[] {
   const { tenant, entity, id } = parseRecordKey(schema, key)
-  const spec = schema.entities.get(entity) as EntitySpec
-  const keys: string[] = []
-  for (const [field, value] of indexedValues(spec, record.fields)) {
-    if (!fitsIndexKey(value)) continue
-    keys.push(indexKey(schema, tenant, entity, field, value, id))
-  }
-  return keys
+  return [...entryKeys(schema, tenant, schema.entities.get(entity) as EntitySpec, id, record.fields).values()]
 }

@@ -1,6 +1,6 @@
 import { indexedFields, type AgiRecord, type EntitySpec, type FieldSpec, type FieldValue, type Schema } from '../agi/types.ts'
 import { ValidationError } from '../errors.ts'
-import { indexFieldPrefix, indexRangeStart, indexValuePrefix, indexValueText, parseIndexKey, recordKey } from '../keys.ts'
+import { indexFieldPrefix, indexOrderRangeStart, indexRangeStart, indexValuePrefix, indexValueText, parseIndexKey, recordKey } from '../keys.ts'
 import { decodeMetadataText } from '../metadata-text.ts'
 import type { ListedObject, ObjectStore, StoredObject } from '../object-store/object-store.ts'
 import { committedAmong } from './committed.ts'
@@ -29,18 +29,20 @@ export interface IndexFilter {
 
 /**
  * Checks a filter: a field that is not indexed, or a range on a field that is not a date, is a `ValidationError`
- * naming the fields that can be filtered on, so an agent learns what it can ask.
+ * naming the fields that can be filtered on, so an agent learns what it can ask. A range may also be on the order
+ * field of an `INDEX BY` field given an exact value (an account's lines by date): that index is then the one walked,
+ * and the range is a key range of it.
  */
 export function indexFilter(schema: Schema, entity: string, equals: Record<string, FieldValue> = {}, ranges: Record<string, DateRange> = {}): IndexFilter {
   const spec = schema.entities.get(entity) as EntitySpec
   const indexed = indexedFields(spec)
-  const names = indexed.map((field) => field.name)
+  const orderedBy = (name: string) => indexed.find((field) => field.indexOrder === name && equals[field.name] !== undefined)
+  const names = [...indexed.map((field) => field.name), ...indexed.flatMap((field) => (field.indexOrder === undefined ? [] : [`${field.indexOrder} (with ${field.name})`]))]
   const issues: { path: (string | number)[]; message: string }[] = []
-  const check = (name: string, range: boolean): FieldSpec | undefined => {
-    const field = indexed.find((candidate) => candidate.name === name)
+  const check = (name: string, range: boolean): void => {
+    const field = indexed.find((candidate) => candidate.name === name) ?? (range ? spec.fields.find((candidate) => candidate.name === name && orderedBy(name) !== undefined) : undefined)
     if (field === undefined) issues.push({ path: ['where', name], message: `${name} is not indexed; ${entity} lists filter on ${names.join(', ') || 'no field'}` })
     else if (range && field.type !== 'date') issues.push({ path: ['where', name], message: `a range needs a date field; ${name} is ${field.type}` })
-    return field
   }
   for (const name of Object.keys(equals)) check(name, false)
   for (const [name, range] of Object.entries(ranges)) {
@@ -48,7 +50,10 @@ export function indexFilter(schema: Schema, entity: string, equals: Record<strin
     if (range.from !== undefined && range.to !== undefined && range.from > range.to) issues.push({ path: ['where', name], message: `from ${range.from} is after to ${range.to}` })
   }
   if (issues.length > 0) throw new ValidationError(`cannot filter ${entity} so: ${issues.map((issue) => issue.message).join('; ')}`, issues)
-  const exact = indexed.find((field) => equals[field.name] !== undefined)
+  const ordered = Object.keys(ranges)
+    .map(orderedBy)
+    .find((field) => field !== undefined)
+  const exact = ordered ?? indexed.find((field) => equals[field.name] !== undefined)
   const field = exact ?? (indexed.find((candidate) => ranges[candidate.name] !== undefined) as FieldSpec)
   return { entity, field: field.name, equals, ranges }
 }
@@ -90,19 +95,28 @@ export async function listByIndex(
   const { objects, schema, tenant } = scope
   const { entity, field } = filter
   const exact = filter.equals[field]
-  const range = filter.ranges[field]
+  const orderField = exact === undefined ? undefined : (schema.entities.get(entity) as EntitySpec).fields.find((spec) => spec.name === field)?.indexOrder
+  // The range that is a key range: on the walked field's values, or on its order within the one value.
+  const onOrder = orderField === undefined ? undefined : filter.ranges[orderField]
+  const range = onOrder ?? filter.ranges[field]
   const prefix = exact !== undefined ? indexValuePrefix(schema, tenant, entity, field, indexValueText(exact)) : indexFieldPrefix(schema, tenant, entity, field)
   if (options.cursor !== undefined && !options.cursor.startsWith(prefix)) throw new ValidationError('cursor does not belong to this list')
   if (options.cursor !== undefined) parseIndexKey(options.cursor)
-  const start = options.cursor ?? (range?.from === undefined ? undefined : indexRangeStart(schema, tenant, entity, field, range.from))
+  const rangeStart = (from: string) =>
+    onOrder !== undefined ? indexOrderRangeStart(schema, tenant, entity, field, indexValueText(exact as FieldValue), from) : indexRangeStart(schema, tenant, entity, field, from)
+  const start = options.cursor ?? (range?.from === undefined ? undefined : rangeStart(range.from))
   const [page, isComplete] = await Promise.all([objects.list({ prefix, startAfter: start, limit: options.limit }), complete])
   if (!isComplete) return null
 
-  // A range ends at the first entry past `to`: keys are in value order.
+  // A range ends at the first entry past `to`: keys are in value (or order) order.
   let listed = page.objects
   let ended = page.cursor === undefined
   if (range?.to !== undefined) {
-    const past = listed.findIndex((object) => parseIndexKey(object.key).value > (range.to as string))
+    const sortValue = (key: string) => {
+      const parts = parseIndexKey(key)
+      return onOrder !== undefined ? (parts.order ?? '') : parts.value
+    }
+    const past = listed.findIndex((object) => sortValue(object.key) > (range.to as string))
     if (past >= 0) {
       listed = listed.slice(0, past)
       ended = true

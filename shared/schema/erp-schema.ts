@@ -117,12 +117,15 @@ ENTITY JournalEntry {
 }
 
 // One side of a journal entry. Exactly one of debit and credit is non-zero on a well-formed line;
-// both default to 0.00 so that sums over lines never meet a missing amount.
+// both default to 0.00 so that sums over lines never meet a missing amount. date is the entry's
+// date, copied when the line is posted, so that an account's lines are indexed in date order (its
+// ledger) and the books can be summed by date without reading every entry.
 ENTITY JournalLine {
   tenant_id:        string REQUIRED
   journal_entry_id: id REQUIRED REFERENCES JournalEntry
   position:         number REQUIRED
-  account_code:     string REQUIRED USES Account(code) INDEX
+  date:             date REQUIRED COMPUTED
+  account_code:     string REQUIRED USES Account(code) INDEX BY date
   debit:            money = 0.00 REQUIRED
   credit:           money = 0.00 REQUIRED
   description:      string

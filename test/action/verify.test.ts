@@ -198,8 +198,8 @@ describe('verify', () => {
     const [entryKey, entryText, entryId] = record('JournalEntry', { date: '2026-06-25', memo: 'rent' })
     const [cashKey, cashText] = record('Account', { code: '1000', name: 'Cash', type: 'asset', active: true })
     const [rentKey, rentText] = record('Account', { code: '6000', name: 'Rent', type: 'expense', active: true })
-    const [debitKey, debitText] = record('JournalLine', { journal_entry_id: entryId, position: 1, account_code: '6000', debit: 10000n, credit: 0n })
-    const [creditKey, creditText] = record('JournalLine', { journal_entry_id: entryId, position: 2, account_code: '1000', debit: 0n, credit: 9000n })
+    const [debitKey, debitText] = record('JournalLine', { journal_entry_id: entryId, position: 1, date: '2026-06-25', account_code: '6000', debit: 10000n, credit: 0n })
+    const [creditKey, creditText] = record('JournalLine', { journal_entry_id: entryId, position: 2, date: '2026-06-25', account_code: '1000', debit: 0n, credit: 9000n })
     const broken = recordKey(ERP_SCHEMA, tenant, 'Customer', newId())
     await writeRecords(
       r2.store,

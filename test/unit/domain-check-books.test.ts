@@ -27,7 +27,7 @@ function books() {
   const reversal = record('JournalEntry', { date: '2026-06-26', memo: 'Reversal: Sale', reverses: entry.id })
   entry.fields.reversed_by = reversal.id
   const journalLine = (of: AgiRecord, position: number, account_code: string, debit: bigint, credit: bigint) =>
-    record('JournalLine', { journal_entry_id: of.id, position, account_code, debit, credit })
+    record('JournalLine', { journal_entry_id: of.id, position, date: of.fields.date as string, account_code, debit, credit })
   const entryLines = [journalLine(entry, 1, '1000', 50_000n, 0n), journalLine(entry, 2, '4000', 0n, 50_000n)]
   const reversalLines = [journalLine(reversal, 1, '1000', 0n, 50_000n), journalLine(reversal, 2, '4000', 50_000n, 0n)]
   return { customer, cash, revenue, invoice, lines, payment, entry, reversal, entryLines, reversalLines }

@@ -24,7 +24,7 @@ export async function seedBooks(tenant = 'acme') {
   await seed('Account', { code: '1000', name: 'Cash', type: 'asset' }, tenant)
   await seed('Account', { code: '1200', name: 'Receivables', type: 'asset' }, tenant)
   const entry = await seed('JournalEntry', { date: '2026-06-30', memo: 'Cash received' }, tenant)
-  const debit = await seed('JournalLine', { journal_entry_id: entry.id, position: 1, account_code: '1000', debit: 50000n }, tenant)
-  const credit = await seed('JournalLine', { journal_entry_id: entry.id, position: 2, account_code: '1200', credit: 50000n }, tenant)
+  const debit = await seed('JournalLine', { journal_entry_id: entry.id, position: 1, date: '2026-06-30', account_code: '1000', debit: 50000n }, tenant)
+  const credit = await seed('JournalLine', { journal_entry_id: entry.id, position: 2, date: '2026-06-30', account_code: '1200', credit: 50000n }, tenant)
   return { customer, invoice, line, payment, entry, debit, credit }
 }

@@ -65,7 +65,7 @@ export const createJournalEntry = defineTool({
       `create JournalEntry with ${linesMessage(lines.length)}`,
       async (tx) => {
         const entry = tx.create('JournalEntry', { date: input.date, memo: input.memo })
-        return { entry, lines: stageJournalLines(tx, entry.id, lines) }
+        return { entry, lines: stageJournalLines(tx, { id: entry.id, date: input.date }, lines) }
       },
       { enforceCrud: false },
     )

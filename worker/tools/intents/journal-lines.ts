@@ -8,12 +8,13 @@ export interface LineToPost extends JournalAmounts {
   description?: string
 }
 
-/** Stages the entry's lines, numbered 1..n in the order given. */
-export function stageJournalLines(tx: Transaction, journalEntryId: string, lines: readonly LineToPost[]): AgiRecord[] {
+/** Stages the entry's lines, numbered 1..n in the order given, each carrying the entry's date. */
+export function stageJournalLines(tx: Transaction, entry: { id: string; date: string }, lines: readonly LineToPost[]): AgiRecord[] {
   return lines.map((line, index) => {
     const fields: Record<string, FieldValue> = {
-      journal_entry_id: journalEntryId,
+      journal_entry_id: entry.id,
       position: index + 1,
+      date: entry.date,
       account_code: line.accountCode,
       debit: line.debit,
       credit: line.credit,

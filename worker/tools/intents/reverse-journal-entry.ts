@@ -57,7 +57,7 @@ export const reverseJournalEntry = defineTool({
           memo: input.memo ?? `Reversal: ${requireTextField(original, 'memo')}`,
           reverses: id,
         })
-        const reversalLines = stageJournalLines(tx, reversal.id, lines)
+        const reversalLines = stageJournalLines(tx, { id: reversal.id, date }, lines)
         // reversed_by is the one field a posted entry ever gets; checked again on the version being replaced,
         // so of two racing reversals exactly one lands.
         const reversed = await tx.edit('JournalEntry', id, (current) => {

@@ -1,5 +1,6 @@
 import { z } from 'zod'
-import { ledgerTrialBalance, type LedgerTrialBalance } from '../../../shared/domain/index.ts'
+import { trialBalanceOfTotals, type LedgerTrialBalance } from '../../../shared/domain/index.ts'
+import { ledgerAccess, ledgerBalancesThrough } from '../../../shared/ledger/ledger-summary.ts'
 import { moneyToNumber } from '../../../shared/money.ts'
 import { defineTool } from '../tool.ts'
 import { dateInput, tenantIdInput } from '../tool-inputs.ts'
@@ -19,9 +20,10 @@ export const trialBalance = defineTool({
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
   async handler(input, { store }) {
     const asOf = input.as_of ?? new Date().toISOString().slice(0, 10)
-    // Whole-ledger pages from list metadata: three paged lists, never a GET per line.
-    const ledger = await Promise.all([listAllRecords(store, 'JournalEntry'), listAllRecords(store, 'JournalLine'), listAllRecords(store, 'Account')])
-    return trialBalanceAnswer(ledgerTrialBalance(ledger.flat().map((stored) => stored.record), asOf))
+    // The ledger summary's month and the lines posted since it was folded, and the chart for the names: a few
+    // calls however long the ledger's history (shared/ledger).
+    const [balances, chart] = await Promise.all([ledgerBalancesThrough(ledgerAccess(store), asOf), listAllRecords(store, 'Account')])
+    return trialBalanceAnswer(trialBalanceOfTotals(balances.totals, chart.map((stored) => stored.record), asOf))
   },
 })
 
