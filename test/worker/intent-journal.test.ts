@@ -48,6 +48,7 @@ describe('create_journal_entry', () => {
   tenant_id        : "acme"
   journal_entry_id : "${out.journal_entry.id}"
   position         : 1
+  date             : "2026-06-25"
   account_code     : "1200"
   debit            : 1750.00
   credit           : 0.00
