@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { ledgerTrialBalance, type LedgerTrialBalance } from '../../../shared/domain/index.ts'
 import { moneyToNumber } from '../../../shared/money.ts'
 import { defineTool } from '../tool.ts'
