@@ -1,9 +1,9 @@
 /**
  * `npm run deploy`: the wrangler part of a deploy, with the two mistakes that otherwise surface late or
  * obscurely checked first. Not logged in, wrangler would open a browser or fail mid-way; without AUTH_SECRET
- * the Worker would deploy and then refuse every token. The `wrangler` on PATH is used (npm puts the project's
- * own first), so the checks are the real commands; the bucket and the first secret are created by hand once
- * (README, Deploy).
+ * it builds and uploads, then fails on an API error about an "inherit binding" (`secrets.required` in
+ * wrangler.jsonc). The `wrangler` on PATH is used (npm puts the project's own first), so the checks are the
+ * real commands; the bucket and the first secret are created by hand once (docs/deploy.md).
  */
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
