@@ -28,11 +28,19 @@ export class InputError extends Error {
 /** `core.getInput`'s shape: the trimmed value, '' when unset. */
 export type ReadInput = (name: string) => string
 
+/** Where the Action runs, for the defaults that are not inputs. */
+export interface RunnerDefaults {
+  /** The runner's checkout (GITHUB_WORKSPACE): `repository-path`'s default. */
+  workspace: string | undefined
+  /** The data repository's web URL (`gitHubRunOf(context).repositoryUrl`). */
+  repositoryUrl: string | undefined
+}
+
 /**
  * @example
- * const settings = readSettings((name) => core.getInput(name), process.env)
+ * const settings = readSettings((name) => core.getInput(name), { workspace: process.env.GITHUB_WORKSPACE, repositoryUrl })
  */
-export function readSettings(read: ReadInput, env: Record<string, string | undefined>): ActionSettings {
+export function readSettings(read: ReadInput, runner: RunnerDefaults): ActionSettings {
   const optional = (name: string) => read(name).trim() || undefined
   const required = (name: string) => {
     const value = optional(name)
@@ -60,8 +68,6 @@ export function readSettings(read: ReadInput, env: Record<string, string | undef
   const until = optional('until')
   if (until !== undefined) run.until = isoTime('until', until)
 
-  const server = env.GITHUB_SERVER_URL
-  const repo = env.GITHUB_REPOSITORY
   return {
     bucket: {
       ...(endpoint === undefined ? {} : { endpoint }),
@@ -73,8 +79,8 @@ export function readSettings(read: ReadInput, env: Record<string, string | undef
     run,
     branch: optional('branch'),
     committer: { name: optional('committer-name') ?? DEFAULT_COMMITTER.name, email: optional('committer-email') ?? DEFAULT_COMMITTER.email },
-    repositoryPath: optional('repository-path') ?? env.GITHUB_WORKSPACE ?? process.cwd(),
-    repository: server && repo ? `${server.replace(/\/+$/, '')}/${repo}` : undefined,
+    repositoryPath: optional('repository-path') ?? runner.workspace ?? process.cwd(),
+    repository: runner.repositoryUrl,
   }
 }
 

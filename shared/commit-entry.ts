@@ -4,7 +4,7 @@
  * with these schemas. Objects are strict: a field this version does not know means the entry is
  * not what this reader thinks it is, and such an entry is quarantined rather than half-understood.
  */
-import { z } from 'zod'
+import * as z from 'zod'
 import { gitBlobSha } from './blob-sha.ts'
 import { isTenant, isUuid, isoUtcMillis, parseRecordKeyWithoutSchema } from './keys.ts'
 

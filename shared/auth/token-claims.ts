@@ -4,7 +4,7 @@
  * Worker; both use this schema, so a token that mints is a token that verifies.
  */
 import { sign } from 'hono/jwt'
-import { z } from 'zod'
+import * as z from 'zod'
 import { commitEntrySchema } from '../commit-entry.ts'
 
 /** The only algorithm a token may use: verifiers pin it, so `alg: none` or a swapped algorithm never passes. */

@@ -16,7 +16,7 @@
  * under fresh names and then moves the state, conditionally on the version it read, so a fold that crashes or loses a
  * race leaves only unreferenced objects. The summary is derived: `verify` recomputes it from `data/` and rebuilds it.
  */
-import { z } from 'zod'
+import * as z from 'zod'
 import type { GitStore, StoredRecord } from '../git-store/index.ts'
 import { TX_CONFIRM_WINDOW_MS } from '../git-store/time-limits.ts'
 import { ledgerMonthKey, ledgerStateKey, recordKey, uuidV7Ms } from '../keys.ts'

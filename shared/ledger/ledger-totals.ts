@@ -6,7 +6,7 @@
  * per day, so a trial balance on any day of the month is the opening plus the days up to it: exact to the cent,
  * without reading a line.
  */
-import { z } from 'zod'
+import * as z from 'zod'
 import type { AgiRecord } from '../agi/types.ts'
 import { requireMoneyField, requireTextField } from '../domain/record-fields.ts'
 

@@ -29,6 +29,7 @@ async function runBundle(workspace: string, files: string, inputs: Record<string
     GITHUB_WORKSPACE: workspace,
     GITHUB_SERVER_URL: 'https://github.com',
     GITHUB_REPOSITORY: 'acme/books',
+    GITHUB_RUN_ID: '16042',
     RUNNER_TEMP: files,
   }
   for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value
@@ -78,6 +79,7 @@ describe('dist/index.js, run as GitHub runs it', () => {
     expect(stdout).toContain(`::add-mask::${r2.secretAccessKey}`)
     expect(stdout.replaceAll(`::add-mask::${r2.secretAccessKey}`, '')).not.toContain(r2.secretAccessKey)
     expect(stdout).toMatch(/::warning::quarantined commits\/acme\/\S+: /)
+    expect(stdout).toContain('::warning::1 pending entry was quarantined; see the job summary at https://github.com/acme/books/actions/runs/16042')
     expect(summary).toContain('<h2>Accelerando sync</h2>')
     expect(summary).toContain(`<a href="https://github.com/acme/books/commit/${head}"><code>${head.slice(0, 12)}</code></a>`)
     expect(summary).toContain('<h3>Quarantined</h3>')

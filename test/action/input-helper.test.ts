@@ -5,10 +5,11 @@ import { InputError, isoTime, readSettings } from '../../action/input-helper.ts'
 
 const base = { bucket: 'books', 'access-key-id': 'AKID', 'secret-access-key': 'SECRET', 'account-id': 'abc123' }
 const reader = (inputs: Record<string, string>) => (name: string) => inputs[name] ?? ''
+const outsideARun = { workspace: undefined, repositoryUrl: undefined }
 
 describe('readSettings', () => {
   it('fills in the defaults of action.yml and the runner environment', () => {
-    const settings = readSettings(reader(base), { GITHUB_WORKSPACE: '/home/runner/work/books/books', GITHUB_SERVER_URL: 'https://github.com', GITHUB_REPOSITORY: 'acme/books' })
+    const settings = readSettings(reader(base), { workspace: '/home/runner/work/books/books', repositoryUrl: 'https://github.com/acme/books' })
     expect(settings).toEqual({
       bucket: { accountId: 'abc123', bucket: 'books', accessKeyId: 'AKID', secretAccessKey: 'SECRET' },
       run: { mode: 'sync', dryRun: false, commitMode: 'per-entry', repair: false },
@@ -36,7 +37,7 @@ describe('readSettings', () => {
         repair: 'false',
         'repository-path': '/data',
       }),
-      {},
+      outsideARun,
     )
     expect(settings.run).toEqual({
       mode: 'replay',
@@ -62,8 +63,8 @@ describe('readSettings', () => {
     [{ ...base, since: 'last week' }, 'input "since" must be an ISO-8601 time'],
     [{ ...base, endpoint: 'r2.example' }, 'input "endpoint" must be an http(s) URL'],
   ])('refuses %o', (inputs, message) => {
-    expect(() => readSettings(reader(inputs), {})).toThrow(InputError)
-    expect(() => readSettings(reader(inputs), {})).toThrow(message)
+    expect(() => readSettings(reader(inputs), outsideARun)).toThrow(InputError)
+    expect(() => readSettings(reader(inputs), outsideARun)).toThrow(message)
   })
 
   it('reads a time without a zone as UTC, whatever the runner\'s zone', () => {
@@ -79,7 +80,7 @@ describe('readSettings', () => {
       return [...body.matchAll(/^ {2}([a-z][a-z-]*):$/gm)].map((match) => match[1])
     }
     const read = new Set<string>()
-    readSettings((name) => (read.add(name), (base as Record<string, string>)[name] ?? ''), {})
+    readSettings((name) => (read.add(name), (base as Record<string, string>)[name] ?? ''), outsideARun)
     expect(section('inputs').sort()).toEqual([...read].sort())
     expect(section('outputs').sort()).toEqual(['commits', 'drift', 'head-sha', 'quarantined', 'remaining', 'synced'])
     expect(yml).toMatch(/^runs:\n {2}using: node24\n {2}main: dist\/index\.js$/m)

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { canonicalJson } from '../../shared/agi/index.ts'
 import type { JsonValue } from '../../shared/agi/types.ts'
 import { CorruptObjectError, DomainRuleError } from '../../shared/errors.ts'

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { ForbiddenError } from '../http/http-errors.ts'
 import type { Caller } from '../auth/caller.ts'
 import type { ToolDefinition } from './tool.ts'

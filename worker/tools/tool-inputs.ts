@@ -5,7 +5,7 @@
  * schema takes is one the tool can use, and two tools never disagree on what an id is. The schemas have no
  * transforms: their JSON Schema shows exactly what a caller may send.
  */
-import { z } from 'zod'
+import * as z from 'zod'
 import { isCalendarDate } from '../../shared/agi/index.ts'
 import { ValidationError } from '../../shared/errors.ts'
 import { moneyFromJson, parseQuantity } from '../../shared/money.ts'

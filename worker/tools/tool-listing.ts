@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { ValidationError } from '../../shared/errors.ts'
 import type { ToolAnnotations, ToolDefinition } from './tool.ts'
 

@@ -1,4 +1,4 @@
-import type { z } from 'zod'
+import type * as z from 'zod'
 import type { GitStore } from '../../shared/git-store/index.ts'
 import type { Caller } from '../auth/caller.ts'
 

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import type { EntitySpec } from '../../../shared/agi/types.ts'
 import { defineTool, type ToolDefinition } from '../tool.ts'
 import { commitResponse } from '../record-response.ts'

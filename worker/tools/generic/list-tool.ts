@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { indexedFields, type EntitySpec, type FieldValue, type Schema } from '../../../shared/agi/types.ts'
 import type { DateRange } from '../../../shared/git-store/index.ts'
 import { defineTool, type ToolDefinition } from '../tool.ts'

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import type { EntitySpec, Schema } from '../../../shared/agi/types.ts'
 import { NotFoundError } from '../../../shared/errors.ts'
 import { defineTool, type ToolDefinition } from '../tool.ts'

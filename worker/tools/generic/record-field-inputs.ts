@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { TIMESTAMP_FIELDS } from '../../../shared/agi/index.ts'
 import { indexedFields, isIndexed, type EntitySpec, type FieldSpec } from '../../../shared/agi/types.ts'
 import { amountInput, dateInput, idInput, tenantIdInput, unchangingTenantIdInput, utcDatetimeInput } from '../tool-inputs.ts'

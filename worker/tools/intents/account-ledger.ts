@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import type { AgiRecord } from '../../../shared/agi/index.ts'
 import { numberField, requireMoneyField, requireTextField, textField } from '../../../shared/domain/index.ts'
 import { NotFoundError, ValidationError } from '../../../shared/errors.ts'

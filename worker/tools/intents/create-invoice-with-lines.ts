@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import type { AgiRecord, FieldValue } from '../../../shared/agi/index.ts'
 import { priceInvoiceLines } from '../../../shared/domain/index.ts'
 import { DomainRuleError } from '../../../shared/errors.ts'

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { assertBalancedEntry, journalLineSideProblem, resolvePostingAccounts } from '../../../shared/domain/index.ts'
 import { moneyFromJson } from '../../../shared/money.ts'
 import { commitResponse, writtenRecordResponse } from '../record-response.ts'

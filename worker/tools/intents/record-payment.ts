@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import type { AgiRecord, FieldValue } from '../../../shared/agi/index.ts'
 import { applyPayment, requireMoneyField, requireTextField, shortId } from '../../../shared/domain/index.ts'
 import { formatMoney, moneyFromJson } from '../../../shared/money.ts'

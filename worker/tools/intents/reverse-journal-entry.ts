@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { assertBalancedEntry, mirrorJournalLines, numberField, requireMoneyField, requireTextField, shortId, textField } from '../../../shared/domain/index.ts'
 import { DomainRuleError } from '../../../shared/errors.ts'
 import { commitResponse, writtenRecordResponse } from '../record-response.ts'

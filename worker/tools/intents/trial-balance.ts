@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { trialBalanceOfTotals, type LedgerTrialBalance } from '../../../shared/domain/index.ts'
 import { ledgerAccess, ledgerBalancesThrough } from '../../../shared/ledger/ledger-summary.ts'
 import { moneyToNumber } from '../../../shared/money.ts'

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { assertInvoiceTransition, INVOICE_STATUSES, requireTextField, shortId } from '../../../shared/domain/index.ts'
 import { editMessage } from '../../../shared/git-store/messages.ts'
 import { commitResponse, writtenRecordResponse } from '../record-response.ts'
