@@ -1,6 +1,5 @@
 import { parseRecord } from '../../shared/agi/index.ts'
 import type { Schema } from '../../shared/agi/types.ts'
-import { TX_CONFIRM_WINDOW_MS } from '../../shared/git-store/time-limits.ts'
 import { DATA_PREFIX, ledgerMonthKey, parseRecordKey, SUMMARY_PREFIX, uuidV7Ms } from '../../shared/keys.ts'
 import { readLedgerState, writeFold } from '../../shared/ledger/ledger-summary.ts'
 import { foldLines, ledgerLine, parseMonth, sameMonth, type LedgerLine, type MonthTotals } from '../../shared/ledger/ledger-totals.ts'
@@ -31,9 +30,14 @@ export interface LedgerCheckResult {
  * The ledger summaries (shared/ledger) are derived from `data/`: each must hold exactly the journal lines up to its
  * `through`. This recomputes every tenant's from its committed lines and compares month by month. With `repair`, a
  * tenant whose summary is wrong, or that has none, gets one rebuilt from every settled line (the state moves only if
- * no fold moved it meanwhile).
+ * no fold moved it meanwhile). A line whose id carries no time is never settled here: only postings make lines.
  */
-export async function checkLedgerSummaries(objects: Bucket, schema: Schema, tree: BucketTree, options: { nowMs: number; repair: boolean }): Promise<LedgerCheckResult> {
+export async function checkLedgerSummaries(
+  objects: Bucket,
+  schema: Schema,
+  tree: BucketTree,
+  options: { nowMs: number; repair: boolean; /** `foldCutoffsByTenant`, taken before `tree` was read. */ settledBefore: (tenant: string) => number },
+): Promise<LedgerCheckResult> {
   const lines = new Map<string, LedgerLine[]>()
   for (const [key, file] of tree.files) {
     if (!key.startsWith(DATA_PREFIX) || !key.includes('/JournalLine/')) continue
@@ -65,7 +69,8 @@ export async function checkLedgerSummaries(objects: Bucket, schema: Schema, tree
     if (read.version !== null) result.checked++
     result.problems.push(...problems)
     if (!options.repair || (problems.length === 0 && read.version !== null)) continue
-    const settled = held.filter((line) => (uuidV7Ms(line.id) ?? 0) < options.nowMs - TX_CONFIRM_WINDOW_MS)
+    const cutoff = options.settledBefore(tenant)
+    const settled = held.filter((line) => (uuidV7Ms(line.id) ?? Number.NEGATIVE_INFINITY) < cutoff)
     if (settled.length === 0) continue
     const written = foldLines(settled, new Map(), undefined)
     const fold = await writeFold(objects, tenant, { version: read.version, state: read.state, written, through: (settled.at(-1) as LedgerLine).id, folded: settled.length, replaceAll: true })

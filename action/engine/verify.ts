@@ -8,6 +8,7 @@ import type { Bucket } from './bucket.ts'
 import { fetchTip, publish } from './branch.ts'
 import { checkIndexes, logIndexCheck, type IndexCheckResult } from './index-check.ts'
 import { checkLedgerSummaries, logLedgerCheck, type LedgerCheckResult } from './ledger-check.ts'
+import { foldCutoffsByTenant } from '../../shared/ledger/ledger-summary.ts'
 import { readBucketTree, stillDrifted, type BucketFile } from './bucket-tree.ts'
 import { resolveContext, type EngineContext, type ResolvedContext } from './context.ts'
 import { loadPendingEntries, type PendingEntry } from './pending.ts'
@@ -84,6 +85,8 @@ export async function runVerify(engine: EngineContext, options: VerifyOptions = 
     for (const corrupt of recovery.corrupt) logger.warning(`unreadable intent ${corrupt.key}: ${corrupt.reason}`)
   }
 
+  // Which journal lines are settled enough to fold into a rebuilt ledger summary: decided before data/ is read.
+  const settledBefore = await foldCutoffsByTenant(objects, context.now().getTime())
   const tree = await readBucketTree(objects, context.now().getTime())
   const bucket = tree.files
   const pending = await loadPendingEntries(objects, { schema: context.schema })
@@ -104,7 +107,7 @@ export async function runVerify(engine: EngineContext, options: VerifyOptions = 
   if (integrity.length > 100) logger.warning(`integrity: … and ${integrity.length - 100} more`)
   const indexes = await checkIndexes(objects, context.schema, tree, { nowMs: context.now().getTime(), repair: options.repair === true && !dryRun })
   logIndexCheck(logger, indexes)
-  const ledger = await checkLedgerSummaries(objects, context.schema, tree, { nowMs: context.now().getTime(), repair: options.repair === true && !dryRun })
+  const ledger = await checkLedgerSummaries(objects, context.schema, tree, { nowMs: context.now().getTime(), repair: options.repair === true && !dryRun, settledBefore })
   logLedgerCheck(logger, ledger)
 
   const result: VerifyResult = {

@@ -10,16 +10,17 @@
  * far behind the summary is. Folding moves `through` on; it runs after a read that met many unfolded lines, never in
  * a posting, so no posting writes a shared key.
  *
- * Only lines older than `TX_CONFIRM_WINDOW_MS` are folded: by then the protocol has settled every transaction that
- * could still write a line with an earlier id (readers trust such records without a check for the same reason), so no
- * line can appear behind `through` once it has passed. Month objects are never replaced: a fold writes new ones
+ * Only settled lines are folded (`foldCutoffMs`): older than `TX_CONFIRM_WINDOW_MS`, by when the protocol has settled
+ * every transaction that could still write a line with an earlier id (readers trust such records without a check for
+ * the same reason), and older than that again before any transaction still open in the tenant, so a roll-forward that
+ * comes late cannot put a line behind `through` either. Month objects are never replaced: a fold writes new ones
  * under fresh names and then moves the state, conditionally on the version it read, so a fold that crashes or loses a
  * race leaves only unreferenced objects. The summary is derived: `verify` recomputes it from `data/` and rebuilds it.
  */
 import * as z from 'zod'
 import type { GitStore, StoredRecord } from '../git-store/index.ts'
 import { TX_CONFIRM_WINDOW_MS } from '../git-store/time-limits.ts'
-import { ledgerMonthKey, ledgerStateKey, recordKey, uuidV7Ms } from '../keys.ts'
+import { INTENTS_PREFIX, intentsPrefix, ledgerMonthKey, ledgerStateKey, parseIntentKey, recordKey, uuidV7Ms } from '../keys.ts'
 import type { ObjectStore } from '../object-store/object-store.ts'
 import { addAll, foldLines, ledgerLine, monthOf, parseMonth, serializeMonth, totalsThrough, type LedgerLine, type MonthTotals, type Totals } from './ledger-totals.ts'
 
@@ -142,6 +143,50 @@ export async function ledgerBalancesThrough(access: LedgerAccess, day: string, o
   return { totals, unfolded }
 }
 
+/**
+ * Lines with ids older than this are settled: no transaction can still make one appear. The tenant's intents are
+ * listed before the lines are (an intent is written before its records and removed only after they are all applied
+ * or undone), and each open one moves the bound a whole window before its own id: its records' ids were made before
+ * it, and a roll-forward may write them at any later time.
+ */
+export async function foldCutoffMs(objects: ObjectStore, tenant: string, nowMs: number): Promise<number> {
+  return cutoffAmong(await listIntentOids(objects, intentsPrefix(tenant)), nowMs)
+}
+
+/** `foldCutoffMs` for every tenant at once, from one listing of every intent (verify's, before it reads `data/`). */
+export async function foldCutoffsByTenant(objects: ObjectStore, nowMs: number): Promise<(tenant: string) => number> {
+  const byTenant = new Map<string, string[]>()
+  const legacy: string[] = []
+  for (const key of await listIntentKeys(objects, INTENTS_PREFIX)) {
+    const { tenant, oid } = parseIntentKey(key)
+    if (tenant === undefined) legacy.push(oid)
+    else byTenant.set(tenant, [...(byTenant.get(tenant) ?? []), oid])
+  }
+  return (tenant) => cutoffAmong([...(byTenant.get(tenant) ?? []), ...legacy], nowMs)
+}
+
+function cutoffAmong(openOids: readonly string[], nowMs: number): number {
+  let cutoff = nowMs - TX_CONFIRM_WINDOW_MS
+  // An oid that carries no time says nothing about when its records' ids were made: nothing is settled then.
+  for (const oid of openOids) cutoff = Math.min(cutoff, (uuidV7Ms(oid) ?? Number.NEGATIVE_INFINITY) - TX_CONFIRM_WINDOW_MS)
+  return cutoff
+}
+
+async function listIntentKeys(objects: ObjectStore, prefix: string): Promise<string[]> {
+  const keys: string[] = []
+  let cursor: string | undefined
+  do {
+    const page = await objects.list({ prefix, cursor })
+    keys.push(...page.objects.map((object) => object.key))
+    cursor = page.cursor
+  } while (cursor !== undefined)
+  return keys
+}
+
+async function listIntentOids(objects: ObjectStore, prefix: string): Promise<string[]> {
+  return (await listIntentKeys(objects, prefix)).map((key) => parseIntentKey(key).oid)
+}
+
 function isSettled(id: string, settledBefore: number): boolean {
   const ms = uuidV7Ms(id)
   // A line whose id carries no time was not written by a posting tool; it counts as settled once seen.
@@ -172,9 +217,8 @@ export async function foldLedger(access: LedgerAccess, options: { maxLines?: num
   const { objects, store } = access
   const tenant = store.tenant
   const maxLines = options.maxLines ?? FOLD_MAX_LINES
-  const read = await readLedgerState(objects, tenant)
+  const [read, settledBefore] = await Promise.all([readLedgerState(objects, tenant), foldCutoffMs(objects, tenant, access.nowMs())])
   const state = read.corrupt ? EMPTY_STATE : read.state
-  const settledBefore = access.nowMs() - TX_CONFIRM_WINDOW_MS
   const lines: LedgerLine[] = []
   for await (const line of linesAfter(store, state.through)) {
     if (!isSettled(line.id, settledBefore) || lines.length >= maxLines) break
@@ -190,15 +234,14 @@ export async function foldLedger(access: LedgerAccess, options: { maxLines?: num
   // A month object that cannot be read: the summary cannot be trusted to fold into; it is rebuilt from the start.
   if (loaded.some((month) => month === null)) {
     if (state.through === null) throw new Error(`ledger summary of ${tenant}: a month object of a new summary is missing`)
-    return foldFromScratch(access, read.version, maxLines)
+    return foldFromScratch(access, read.version, maxLines, settledBefore)
   }
   const months = new Map(touched.map((month, index) => [month, loaded[index] as MonthTotals]))
   const before = previous === undefined ? undefined : (loaded.at(-1) as MonthTotals)
   return writeFold(objects, tenant, { version: read.version, state, written: foldLines(lines, months, before), through: (lines.at(-1) as LedgerLine).id, folded: lines.length })
 }
 
-async function foldFromScratch(access: LedgerAccess, version: string | null, maxLines: number): Promise<FoldResult> {
-  const settledBefore = access.nowMs() - TX_CONFIRM_WINDOW_MS
+async function foldFromScratch(access: LedgerAccess, version: string | null, maxLines: number, settledBefore: number): Promise<FoldResult> {
   const lines: LedgerLine[] = []
   for await (const line of linesAfter(access.store, null)) {
     if (!isSettled(line.id, settledBefore) || lines.length >= maxLines) break

@@ -7,7 +7,7 @@ import { ledgerTrialBalance } from '../../shared/domain/index.ts'
 import { GitStore, writeIndexMarker } from '../../shared/git-store/index.ts'
 import { isIndexed } from '../../shared/agi/types.ts'
 import { ledgerStateKey, SUMMARY_PREFIX } from '../../shared/keys.ts'
-import { foldLedger, ledgerAccess, ledgerBalancesThrough, readLedgerState } from '../../shared/ledger/ledger-summary.ts'
+import { foldCutoffsByTenant, foldLedger, ledgerAccess, ledgerBalancesThrough, readLedgerState } from '../../shared/ledger/ledger-summary.ts'
 import { foldLines, totalsThrough, type LedgerLine, type MonthTotals } from '../../shared/ledger/ledger-totals.ts'
 import { CountingObjectStore } from '../../shared/object-store/counting-store.ts'
 import { MemoryObjectStore } from '../../shared/object-store/memory-store.ts'
@@ -49,6 +49,13 @@ function bucketOver(objects: ObjectStore): Bucket {
     },
     getMany: (keys): Promise<(StoredObject | null)[]> => Promise.all(keys.map((key) => objects.get(key))),
   }
+}
+
+/** verify's ledger check over the bucket as it stands, the way `runVerify` calls it. */
+async function verifyLedger(objects: ObjectStore, nowMs: number, repair: boolean) {
+  const bucket = bucketOver(objects)
+  const settledBefore = await foldCutoffsByTenant(objects, nowMs)
+  return checkLedgerSummaries(bucket, ERP_SCHEMA, await readBucketTree(bucket, nowMs), { nowMs, repair, settledBefore })
 }
 
 /** A ledger behind the tool pipeline, on a clock the test moves; folds run when the test says (`settle`). */
@@ -150,7 +157,7 @@ describe('trial_balance over the ledger summary', () => {
     }
     const { state } = await readLedgerState(books.memory, 'acme')
     expect(state.through, 'the reads folded the settled lines').not.toBeNull()
-    const check = await checkLedgerSummaries(bucketOver(books.memory), ERP_SCHEMA, await readBucketTree(bucketOver(books.memory), books.clock.now), { nowMs: books.clock.now, repair: false })
+    const check = await verifyLedger(books.memory, books.clock.now, false)
     expect(check).toMatchObject({ checked: 1, problems: [] })
   })
 
@@ -216,8 +223,42 @@ describe('trial_balance over the ledger summary', () => {
     const monthObjects = (await books.memory.list({ prefix: `${SUMMARY_PREFIX}acme/ledger/` })).objects.map((object) => object.key).filter((key) => !key.endsWith('state.json'))
     expect(monthObjects.sort(), 'only the state’s month objects are left').toEqual(Object.entries(state.months).map(([month, name]) => `${SUMMARY_PREFIX}acme/ledger/${month}/${name}.json`).sort())
 
-    const check = await checkLedgerSummaries(bucketOver(books.memory), ERP_SCHEMA, await readBucketTree(bucketOver(books.memory), books.clock.now), { nowMs: books.clock.now, repair: false })
+    const check = await verifyLedger(books.memory, books.clock.now, false)
     expect(check.problems).toEqual([])
+  })
+
+  it('an open transaction holds folds back, however old, until it is settled', async () => {
+    const books = await ledger()
+    const dice = new Dice(13)
+    // Prepared (intent and records written) but not committed: hidden from every list, and a roll-forward or a late
+    // commit could make its lines appear at any time while its intent is there.
+    const held = new GitStore({ objects: books.memory, schema: ERP_SCHEMA, tenant: 'acme', author: { name: 'Slow Bot', email: 'slow@acme.example' }, now: () => new Date(books.clock.now), holdCommit: true })
+    await held.transaction(
+      'create JournalEntry with 2 lines',
+      async (tx) => {
+        const entry = tx.create('JournalEntry', { date: '2026-01-10', memo: 'slow' })
+        for (const [position, side] of [[1, { debit: 12_345n }], [2, { credit: 12_345n }]] as const) {
+          tx.create('JournalLine', { journal_entry_id: entry.id, position, date: '2026-01-10', account_code: position === 1 ? '1000' : '4000', ...side })
+        }
+      },
+      { enforceCrud: false },
+    )
+    books.clock.now += MINUTE
+    // On other accounts: the open transaction holds the codes it uses.
+    for (let index = 0; index < 20; index++) {
+      const amount = dice.int(1, 99_999) / 100
+      await books.call('create_journal_entry', { date: dateIn(dice), memo: 'rent', lines: [{ account_code: '6000', debit: amount }, { account_code: '1200', credit: amount }] })
+    }
+    books.clock.now += 15 * MINUTE
+    const folded = await foldLedger(ledgerAccess(books.store()))
+    expect(folded.folded, 'nothing made after a window before the open transaction is settled').toBe(0)
+
+    // Undone: its lines never existed, and everything after it can be folded.
+    await held.abortHeld()
+    for (let more = 1; more > 0; ) more = (await foldLedger(ledgerAccess(books.store()))).folded
+    expect((await readLedgerState(books.memory, 'acme')).state.through).not.toBeNull()
+    expect(await books.call('trial_balance', { as_of: '2026-12-31' })).toEqual(await books.reference('2026-12-31'))
+    expect((await verifyLedger(books.memory, books.clock.now, false)).problems).toEqual([])
   })
 
   it('a month object that is corrupt is never read as zero: answers stay exact, verify reports it and rebuilds', async () => {
@@ -231,12 +272,10 @@ describe('trial_balance over the ledger summary', () => {
     await books.memory.put(`${SUMMARY_PREFIX}acme/ledger/${month}/${name}.json`, '{"v":1,"month":"2026-01","opening":{},"days":{"2026-01-0')
     expect(await books.call('trial_balance', { as_of: '2026-01-20' })).toEqual(await books.reference('2026-01-20'))
 
-    const bucket = bucketOver(books.memory)
-    const tree = await readBucketTree(bucket, books.clock.now)
-    const found = await checkLedgerSummaries(bucket, ERP_SCHEMA, tree, { nowMs: books.clock.now, repair: true })
+    const found = await verifyLedger(books.memory, books.clock.now, true)
     expect(found.problems).toEqual([{ tenant: 'acme', kind: 'unreadable', month: '2026-01' }])
     expect(found.rebuilt).toEqual(['acme'])
-    expect((await checkLedgerSummaries(bucket, ERP_SCHEMA, tree, { nowMs: books.clock.now, repair: false })).problems).toEqual([])
+    expect((await verifyLedger(books.memory, books.clock.now, false)).problems).toEqual([])
     expect(await books.call('trial_balance', { as_of: '2026-01-20' })).toEqual(await books.reference('2026-01-20'))
   })
 
@@ -245,16 +284,14 @@ describe('trial_balance over the ledger summary', () => {
     const dice = new Dice(12)
     for (let index = 0; index < 20; index++) await books.call('create_journal_entry', post(dice, dateIn(dice)))
     books.clock.now += 11 * MINUTE
-    const bucket = bucketOver(books.memory)
-    const tree = await readBucketTree(bucket, books.clock.now)
-    expect(await checkLedgerSummaries(bucket, ERP_SCHEMA, tree, { nowMs: books.clock.now, repair: true })).toMatchObject({ checked: 0, problems: [], rebuilt: ['acme'] })
+    expect(await verifyLedger(books.memory, books.clock.now, true)).toMatchObject({ checked: 0, problems: [], rebuilt: ['acme'] })
 
     const { state } = await readLedgerState(books.memory, 'acme')
     const [month, name] = Object.entries(state.months)[1] as [string, string]
     const key = `${SUMMARY_PREFIX}acme/ledger/${month}/${name}.json`
     const text = (await books.memory.get(key))?.text as string
     await books.memory.put(key, text.replace(/"(\d+)"/, (_, cents: string) => `"${BigInt(cents) + 1n}"`))
-    expect((await checkLedgerSummaries(bucket, ERP_SCHEMA, tree, { nowMs: books.clock.now, repair: false })).problems).toEqual([{ tenant: 'acme', kind: 'different', month }])
+    expect((await verifyLedger(books.memory, books.clock.now, false)).problems).toEqual([{ tenant: 'acme', kind: 'different', month }])
   })
 })
 
