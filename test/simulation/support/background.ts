@@ -1,5 +1,7 @@
 import { entryOidsInMessage } from '../../../action/engine/trailers.ts'
-import { recoverAbandonedTransactions } from '../../../shared/git-store/index.ts'
+import { GitStore, recoverAbandonedTransactions } from '../../../shared/git-store/index.ts'
+import { foldLedger, ledgerAccess } from '../../../shared/ledger/ledger-summary.ts'
+import { ERP_SCHEMA } from '../../../shared/schema/index.ts'
 import type { ObjectStore } from '../../../shared/object-store/object-store.ts'
 import type { ModelBranch } from './branch.ts'
 import type { SimClock } from './clock.ts'
@@ -47,4 +49,19 @@ export function startSyncRun(context: Background, process: Process, bucket: SimB
   )
   context.track(process, run)
   return run
+}
+
+/**
+ * A fold of one tenant's ledger summary as a process over `objects`: what a read's `waitUntil` runs after it met many
+ * unfolded lines.
+ */
+export function startLedgerFold(context: Background, process: Process, objects: ObjectStore, tenant: string, maxLines?: number): Promise<void> {
+  context.trace.add(`${process.name} ledger fold of ${tenant}${maxLines === undefined ? '' : ` (at most ${maxLines} lines)`}`)
+  const store = new GitStore({ objects, schema: ERP_SCHEMA, tenant, author: { name: 'Ledger fold', email: 'fold@accelerando.example' }, now: context.clock.now })
+  const fold = foldLedger(ledgerAccess(store), maxLines === undefined ? {} : { maxLines }).then(
+    (result) => context.trace.add(`${process.name} done: folded ${result.folded}${result.moved ? '' : ', state not moved'}`),
+    (error: unknown) => context.trace.add(`${process.name} failed: ${(error as Error).message}`),
+  )
+  context.track(process, fold)
+  return fold
 }

@@ -17,7 +17,7 @@ export async function runSchedule(seed: number): Promise<ScheduleReport> {
   let violations: Violation[]
   try {
     await simulation.run()
-    violations = await checkSchedule(simulation.history, simulation.memory, simulation.branch)
+    violations = await checkSchedule(simulation.history, simulation.memory, simulation.branch, { tenants: simulation.tenants, nowMs: simulation.clock.ms })
   } catch (error) {
     violations = [{ category: 'simulation-error', message: (error as Error).stack ?? String(error), subjects: [] }]
   }

@@ -1,10 +1,10 @@
 import { indexedFields } from '../../../shared/agi/index.ts'
-import { TX_ABANDONED_MS, TX_DEADLINE_MS, writeIndexMarker } from '../../../shared/git-store/index.ts'
+import { TX_ABANDONED_MS, TX_CONFIRM_WINDOW_MS, TX_DEADLINE_MS, writeIndexMarker } from '../../../shared/git-store/index.ts'
 import { ERP_SCHEMA } from '../../../shared/schema/index.ts'
 import { MemoryObjectStore } from '../../../shared/object-store/memory-store.ts'
 import type { Caller } from '../../../worker/auth/caller.ts'
 import { Dice } from '../../support/seeded.ts'
-import { startRecoveryPass, startSyncRun } from './background.ts'
+import { startLedgerFold, startRecoveryPass, startSyncRun } from './background.ts'
 import { ModelBranch } from './branch.ts'
 import { SimClock, seededIds } from './clock.ts'
 import { Client, type ClientContext } from './clients.ts'
@@ -27,6 +27,8 @@ const MAIN_PHASE_MS = 7 * 60_000
 const REQUEST_LIFETIME_MS = TX_DEADLINE_MS
 const MAX_STEPS = 50_000
 const TENANTS: readonly string[] = ['acme', 'globex']
+/** Rounds of ledger folds, with faults, once the main phase's lines are old enough to be folded. */
+const LEDGER_ROUNDS = 4
 
 /**
  * One schedule: clients calling tools through the real pipeline, the recovery pass and the sync run as
@@ -92,6 +94,11 @@ export class Simulation {
   }
 
   /** Tool calls, sync runs and recovery passes. */
+  /** The tenants this schedule's clients write to. */
+  get tenants(): string[] {
+    return [...this.#worlds.keys()]
+  }
+
   get operations(): number {
     return this.history.calls.length + this.#runs
   }
@@ -100,6 +107,7 @@ export class Simulation {
   async run(): Promise<void> {
     await this.#setup()
     await this.#main()
+    await this.#ledgerPhase()
     await this.#quiesce()
   }
 
@@ -147,6 +155,42 @@ export class Simulation {
     }
   }
 
+  /**
+   * The window passes, so the main phase's journal lines may be folded into the ledger summary: folds run, two at a
+   * time at most, beside the recovery pass, with faults and kills. Transactions left open by the main phase hold the
+   * folds back until recovery settles them.
+   */
+  async #ledgerPhase(): Promise<void> {
+    this.clock.advance(TX_CONFIRM_WINDOW_MS + 1000)
+    this.trace.add('--- ledger phase: folds with faults on')
+    for (let round = 0; round < LEDGER_ROUNDS; round++) {
+      this.#cron()
+      for (const tenant of this.#worlds.keys()) {
+        const folds = this.dice.int(0, 2)
+        for (let fold = 0; fold < folds; fold++) this.#startFold(tenant)
+      }
+      for (;;) {
+        await this.scheduler.drain()
+        this.#assertModel()
+        this.#expire()
+        const live = this.scheduler.live()
+        if (live.length === 0) break
+        this.#assertProgress(live)
+        this.scheduler.step += 1
+        if (this.dice.chance(this.profile.kill / 4)) this.#kill(this.dice.pick(live), 'killed')
+        else await this.#settleOne()
+        this.clock.advance(this.dice.int(0, 25))
+      }
+      this.clock.advance(this.dice.int(20_000, 70_000))
+    }
+  }
+
+  /** A fold; with faults on, of a few lines at a time, so folds build on one another's month objects. */
+  #startFold(tenant: string): void {
+    const process = this.scheduler.spawn('recovery', `fold${++this.#runs}`, this.clock.ms)
+    void startLedgerFold(this.#context, process, this.#store(process), tenant, this.#faultsOn ? this.dice.int(1, 4) : undefined)
+  }
+
   /** No more faults: every process finishes, recovery runs once writers are surely gone, then sync until nothing is pending. */
   async #quiesce(): Promise<void> {
     this.#faultsOn = false
@@ -160,6 +204,9 @@ export class Simulation {
       await this.#runUntilIdle()
       if ((await this.memory.list({ prefix: 'commits/', limit: 1 })).objects.length === 0) break
     }
+    // The checks read the ledger summary as these last folds leave it, and a trial balance through it.
+    for (const tenant of this.#worlds.keys()) this.#startFold(tenant)
+    await this.#runUntilIdle()
   }
 
   /** Settles pending calls (in seeded order, with faults only if they are on) until no process is running. */

@@ -27,7 +27,7 @@ const MIX: Readonly<Record<SimToolName, number>> = {
   listInvoices: 8,
   createAccount: 1,
   editAccount: 2,
-  createJournalEntry: 3,
+  createJournalEntry: 6,
 }
 
 const NAMES = ['Ada Ltd', 'Bo plc', 'Cy & Co', 'Dee GmbH', 'Eve SA']
@@ -121,7 +121,7 @@ function plan(tool: SimToolName, world: World, dice: Dice): PlannedCall | null {
       const debit = dice.pick(codes)
       const credit = dice.pick(codes.filter((code) => code !== debit))
       const amount = `${dice.int(1, 99)}.00`
-      return { tool, args: { date: '2026-06-30', memo: dice.pick(['Cash sale', 'Rent', 'Fees']), lines: [{ account_code: debit, debit: amount }, { account_code: credit, credit: amount }] } }
+      return { tool, args: { date: dice.pick(['2026-04-30', '2026-05-15', '2026-06-01', '2026-06-30']), memo: dice.pick(['Cash sale', 'Rent', 'Fees']), lines: [{ account_code: debit, debit: amount }, { account_code: credit, credit: amount }] } }
     }
   }
 }

@@ -6,6 +6,7 @@ import { CommittedHistory } from '../committed.ts'
 import type { History } from '../history.ts'
 import { checkBucketAgainstBranch } from './bucket.ts'
 import { checkIndexEntries } from './indexes.ts'
+import { checkLedger } from './ledger.ts'
 import { checkLostUpdates } from './lost-updates.ts'
 import { checkReads } from './reads.ts'
 import { checkReferences } from './references.ts'
@@ -15,7 +16,7 @@ import { checkWrites } from './writes.ts'
 export type { Violation } from './violation.ts'
 
 /** Judges one quiescent schedule: its recorded history against the bucket and the branch it left. */
-export async function checkSchedule(history: History, memory: MemoryObjectStore, branch: ModelBranch): Promise<Violation[]> {
+export async function checkSchedule(history: History, memory: MemoryObjectStore, branch: ModelBranch, ledger: { tenants: readonly string[]; nowMs: number }): Promise<Violation[]> {
   const committed = new CommittedHistory(history.entries)
   const data = await objectsUnder(memory, DATA_PREFIX)
   const leftovers: Violation[] = []
@@ -33,6 +34,7 @@ export async function checkSchedule(history: History, memory: MemoryObjectStore,
     ...leftovers,
     ...checkReferences(data),
     ...checkIndexEntries(data, await objectsUnder(memory, INDEX_PREFIX)),
+    ...(await checkLedger(data, memory, ledger.tenants, ledger.nowMs)),
   ]
 }
 
