@@ -81,9 +81,9 @@ export async function runVerify(engine: EngineContext, options: VerifyOptions = 
     for (const corrupt of recovery.corrupt) logger.warning(`unreadable intent ${corrupt.key}: ${corrupt.reason}`)
   }
 
-  const tree = await readBucketTree(objects, context.now().getTime())
+  const tree = await readBucketTree(objects, context.now().getTime(), context.progress)
   const bucket = tree.files
-  const pending = await loadPendingEntries(objects, { schema: context.schema })
+  const pending = await loadPendingEntries(objects, { schema: context.schema, progress: context.progress })
   // Only the tip's tree is compared: a shallow checkout need not be deepened.
   const tip = await fetchTip(context, 'tip')
   const expected = await expectedTree(context, tip, pending.entries)
@@ -99,7 +99,7 @@ export async function runVerify(engine: EngineContext, options: VerifyOptions = 
   const integrity = checkIntegrity(context, bucket)
   for (const problem of integrity.slice(0, 100)) logger.warning(`integrity: ${problem.path ?? ''}${problem.path === undefined ? '' : ': '}${problem.message}`)
   if (integrity.length > 100) logger.warning(`integrity: … and ${integrity.length - 100} more`)
-  const indexes = await checkIndexes(objects, context.schema, tree, { nowMs: context.now().getTime(), repair: options.repair === true && !dryRun })
+  const indexes = await checkIndexes(objects, context.schema, tree, { nowMs: context.now().getTime(), repair: options.repair === true && !dryRun, progress: context.progress })
   logIndexCheck(logger, indexes)
 
   const result: VerifyResult = {
