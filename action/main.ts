@@ -10,6 +10,7 @@ import { Git } from './git.ts'
 import { gitHubRunOf } from './github-run.ts'
 import { readSettings } from './input-helper.ts'
 import { writeJobSummary } from './job-summary.ts'
+import { progressReporter } from './progress.ts'
 import { S3ObjectStore } from './s3-object-store.ts'
 
 export async function run(): Promise<void> {
@@ -30,6 +31,8 @@ export async function run(): Promise<void> {
         committer: settings.committer,
         repository: settings.repository,
         logger: coreLogger,
+        // A workflow log is no terminal: a line per phase, and one every 10 s while a long phase runs.
+        progress: progressReporter({ write: (text) => core.info(text.trimEnd()), live: false }, { intervalMs: 10_000 }),
       },
       settings.run,
     )

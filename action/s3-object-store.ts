@@ -248,9 +248,10 @@ export class S3ObjectStore implements ObjectStore {
 
   /**
    * `get` for many keys with at most `concurrency` requests in flight; results in the order of
-   * `keys`, null for missing ones. The first failure stops new requests and is thrown.
+   * `keys`, null for missing ones. The first failure stops new requests and is thrown. `onRead` is
+   * called after each key read (progress).
    */
-  async getMany(keys: readonly string[], concurrency = 16): Promise<(StoredObject | null)[]> {
+  async getMany(keys: readonly string[], concurrency = 16, onRead?: () => void): Promise<(StoredObject | null)[]> {
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`getMany: concurrency must be a positive integer, got ${concurrency}`)
     const results = new Array<StoredObject | null>(keys.length)
     let next = 0
@@ -260,6 +261,7 @@ export class S3ObjectStore implements ObjectStore {
         const index = next++
         try {
           results[index] = await this.get(keys[index]!)
+          onRead?.()
         } catch (error) {
           failed = true
           throw error

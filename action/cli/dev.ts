@@ -2,15 +2,12 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join, relative } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { mintToken } from '../../shared/auth/token-claims.ts'
 import { UsageError, type Command } from './command.ts'
 import { runSyncLoop } from '../engine/sync-loop.ts'
 import { ensureAuthSecret } from './dev-vars.ts'
-
-/** The project this CLI belongs to (where wrangler.jsonc is), wherever it is run from. */
-export const PROJECT_DIR = fileURLToPath(new URL('../..', import.meta.url))
+import { findProjectDir } from './project-dir.ts'
 
 const READY_TIMEOUT_MS = 60_000
 const STOP_GRACE_MS = 5_000
@@ -52,7 +49,7 @@ export interface DevStackOptions {
  * const stack = await startDevStack({ onReady: (stack) => startSyncLoop(stack.s3Endpoint) })
  */
 export async function startDevStack(options: DevStackOptions = {}): Promise<DevStack> {
-  const projectDir = options.projectDir ?? PROJECT_DIR
+  const projectDir = options.projectDir ?? findProjectDir()
   const port = options.port ?? parsePort(process.env.PORT ?? '8787')
   const stateDir = options.stateDir ?? process.env.ACCELERANDO_STATE_DIR ?? join(projectDir, '.wrangler', 'state')
   const logDir = join(projectDir, '.wrangler', 'logs')

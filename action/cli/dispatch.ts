@@ -31,6 +31,16 @@ export interface Dispatched {
   workflowUrl: string
 }
 
+/** What `--json` prints. `runUrl` is null when GitHub did not report the run (older servers). */
+export interface DispatchReport {
+  repository: string
+  workflow: string
+  ref: string
+  inputs: Record<string, string>
+  runUrl: string | null
+  workflowUrl: string
+}
+
 export async function dispatchWorkflow(request: DispatchRequest): Promise<Dispatched> {
   const match = /^([A-Za-z0-9-]+)\/([A-Za-z0-9._-]+)$/.exec(request.repository)
   if (match === null) throw new UsageError(`--repo must be owner/name, got ${JSON.stringify(request.repository)}`)
@@ -62,6 +72,7 @@ export async function runDispatchCommand(args: string[], environment: CliEnviron
       repair: { type: 'boolean' },
       ref: { type: 'string' },
       workflow: { type: 'string' },
+      json: { type: 'boolean' },
     },
   })
   if (values.repo === undefined) throw new UsageError('--repo owner/name is required')
@@ -82,7 +93,13 @@ export async function runDispatchCommand(args: string[], environment: CliEnviron
     ...(environment.env.GITHUB_API_URL ? { baseUrl: environment.env.GITHUB_API_URL } : {}),
     ...(environment.fetch === undefined ? {} : { fetch: environment.fetch }),
   })
-  environment.out(`dispatched ${values.workflow ?? DEFAULT_WORKFLOW} (mode ${values.mode}) on ${values.repo}@${dispatched.ref}`)
+  const workflow = values.workflow ?? DEFAULT_WORKFLOW
+  if (values.json) {
+    const report: DispatchReport = { repository: values.repo, workflow, ref: dispatched.ref, inputs, runUrl: dispatched.runUrl ?? null, workflowUrl: dispatched.workflowUrl }
+    environment.out(JSON.stringify(report, null, 2))
+    return 0
+  }
+  environment.out(`dispatched ${workflow} (mode ${values.mode}) on ${values.repo}@${dispatched.ref}`)
   environment.out(dispatched.runUrl ?? dispatched.workflowUrl)
   return 0
 }
@@ -91,7 +108,8 @@ export const dispatchCommand: Command = {
   summary: "run a data repository's sync workflow on GitHub (replay, verify, ...)",
   usage:
     'accelerando dispatch --repo owner/name [--mode sync|replay|verify] [--since <ISO time>] [--until <ISO time>]\n' +
-    '                     [--dry-run] [--repair] [--ref <branch>] [--workflow sync.yml]\n' +
+    '                     [--dry-run] [--repair] [--ref <branch>] [--workflow sync.yml] [--json]\n' +
+    '--json prints {repository, workflow, ref, inputs, runUrl, workflowUrl} (runUrl null when GitHub does not report it).\n' +
     'Needs GITHUB_TOKEN with permission to run workflows (actions: write). GITHUB_API_URL for GitHub Enterprise.',
   run: (args) => runDispatchCommand(args),
 }

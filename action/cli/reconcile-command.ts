@@ -9,9 +9,10 @@ import { consoleLogger, countsOf, runMode, type ModeResult, type RunSettings } f
 import { Git } from '../git.ts'
 import { InputError, isoTime } from '../input-helper.ts'
 import { localBucketOptions, localS3Endpoint } from '../local-bucket.ts'
+import { progressReporter, stderrOutput, type ProgressReporter } from '../progress.ts'
 import { S3ObjectStore, type S3ObjectStoreOptions } from '../s3-object-store.ts'
 import { UsageError } from './command.ts'
-import { PROJECT_DIR } from './dev.ts'
+import { findProjectDir } from './project-dir.ts'
 
 /** Where a command runs: injectable so tests need neither the real environment nor this checkout. */
 export interface CliEnvironment {
@@ -23,15 +24,22 @@ export interface CliEnvironment {
   err: (line: string) => void
   /** GitHub's API is reached through this (`dispatch`); the global fetch when absent. */
   fetch?: typeof fetch
+  /** Where long runs show how far they are; none when absent. */
+  progress?: ProgressReporter
 }
 
-export const processEnvironment = (): CliEnvironment => ({
-  env: process.env,
-  cwd: process.cwd(),
-  projectDir: PROJECT_DIR,
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
-})
+/** The real process: the result on stdout; progress, log lines and warnings on stderr (a live line on a terminal). */
+export function processEnvironment(): CliEnvironment {
+  const progress = progressReporter(stderrOutput(process.stderr))
+  return {
+    env: process.env,
+    cwd: process.cwd(),
+    projectDir: findProjectDir(),
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => progress.print(line),
+    progress,
+  }
+}
 
 export const COMMON_USAGE =
   '  --endpoint <url> | --account-id <id>   the S3 endpoint, or R2\'s for that account (R2_ENDPOINT, R2_ACCOUNT_ID)\n' +
@@ -100,13 +108,16 @@ export async function runReconcileCommand(
         logger: all.json
           ? { info: () => {}, warning: (message) => environment.err(`warning: ${message}`), debug: () => {} }
           : consoleLogger({ verbose: all.verbose === true, out: environment.err, err: environment.err }),
+        ...(environment.progress === undefined ? {} : { progress: environment.progress }),
       },
       settings,
     )
+    environment.progress?.close()
     if (all.json) environment.out(JSON.stringify(result, null, 2))
     else for (const line of describe(result)) environment.out(line)
     return command.exitCode?.(result) ?? 0
   } finally {
+    environment.progress?.close()
     objects.destroy()
   }
 }

@@ -119,17 +119,23 @@ export async function publish<T>(
   context: ResolvedContext,
   options: { history: Date | 'all' | 'tip'; plan: (tip: string | null) => Promise<PublishPlan<T>> },
 ): Promise<Published<T>> {
-  const { git, remote, branch, logger, hooks, pushRetry } = context
+  const { git, remote, branch, logger, hooks, pushRetry, progress } = context
   return retry(
     async (attempt) => {
       const base = await fetchTip(context, options.history)
       const { commits, value } = await options.plan(base)
       if (commits.length === 0) return { base, head: base, shas: [], value, attempts: attempt }
+      const importing = progress.phase('writing commits', commits.length)
       const shas = await fastImport(git, { ref: SCRATCH_REF, parent: base, commits, force: true, parallel: IMPORT_PARALLELISM })
+      importing.tick(shas.length)
+      importing.end()
       await hooks.afterImport?.(shas)
       const head = shas.at(-1) as string
       await hooks.beforePush?.(attempt)
+      const pushing = progress.phase(`pushing to ${remote}/${branch}`, commits.length)
       const pushed = await git.push(remote, `${head}:refs/heads/${branch}`, { config: PUSH_CONFIG })
+      if (pushed.ok) pushing.tick(commits.length)
+      pushing.end()
       if (!pushed.ok) {
         logger.info(`push of ${commits.length} commit(s) to ${branch} rejected (attempt ${attempt} of ${pushRetry.attempts}); fetching and rebuilding`)
         throw new PushRejectedError(branch, pushed.stderr)

@@ -5,6 +5,7 @@ import { META_DELETING, META_TX } from '../../shared/git-store/record-metadata.t
 import { DATA_PREFIX, INTENTS_PREFIX, parseIntentKey, parseRecordKeyWithoutSchema } from '../../shared/keys.ts'
 import type { StoredObject } from '../../shared/object-store/object-store.ts'
 import type { Bucket } from './bucket.ts'
+import { silentProgress, type Progress } from './progress.ts'
 
 export interface BucketFile {
   sha: string
@@ -25,10 +26,17 @@ export interface BucketTree {
  * found committed by the one rule: otherwise its file is unsettled. A delete's claim whose transaction committed
  * is a file already gone.
  */
-export async function readBucketTree(objects: Bucket, nowMs: number): Promise<BucketTree> {
+export async function readBucketTree(objects: Bucket, nowMs: number, progress: Progress = silentProgress): Promise<BucketTree> {
   const keys: string[] = []
-  for await (const listed of objects.listAll(DATA_PREFIX)) keys.push(listed.key)
-  const stored = await objects.getMany(keys, 32)
+  const listing = progress.phase('listing data/')
+  for await (const listed of objects.listAll(DATA_PREFIX)) {
+    keys.push(listed.key)
+    listing.tick()
+  }
+  listing.end()
+  const reading = progress.phase('reading data/', keys.length)
+  const stored = await objects.getMany(keys, 32, () => reading.tick())
+  reading.end()
   const open = new Set<string>()
   for await (const listed of objects.listAll(INTENTS_PREFIX)) {
     try {

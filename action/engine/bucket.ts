@@ -9,8 +9,8 @@ export interface Bucket extends ObjectStore {
   listAll(prefix: string, options?: { startAfter?: string }): AsyncIterable<ListedObject>
   /** The common prefixes one level below `prefix` (`synced/acme/` for `synced/`). */
   listPrefixes(prefix: string): Promise<string[]>
-  /** `get` for many keys with bounded concurrency; results in the order of `keys`, null for missing ones. */
-  getMany(keys: readonly string[], concurrency?: number): Promise<(StoredObject | null)[]>
+  /** `get` for many keys with bounded concurrency; results in the order of `keys`, null for missing ones. `onRead` after each key read. */
+  getMany(keys: readonly string[], concurrency?: number, onRead?: () => void): Promise<(StoredObject | null)[]>
 }
 
 /** Runs `fn` over `items` with at most `concurrency` calls in flight; the first failure is thrown once every started call settled. */

@@ -5,6 +5,7 @@ import type { Identity } from '../fast-import.ts'
 import type { Git } from '../git.ts'
 import type { Bucket } from './bucket.ts'
 import { silentLogger, type Logger } from './logger.ts'
+import { silentProgress, type Progress } from './progress.ts'
 
 export const DEFAULT_COMMITTER: Identity = {
   name: 'accelerando-syncer',
@@ -48,6 +49,8 @@ export interface EngineContext {
   /** The data repository's URL, recorded in synced entries (`repository`). */
   repository?: string
   logger?: Logger
+  /** Where long phases report how far they are (done/total). */
+  progress?: Progress
   schema?: Schema
   now?: () => Date
   pushRetry?: Partial<PushRetry>
@@ -63,6 +66,7 @@ export interface ResolvedContext {
   committer: Identity
   repository: string | undefined
   logger: Logger
+  progress: Progress
   schema: Schema
   now: () => Date
   pushRetry: PushRetry
@@ -81,6 +85,7 @@ export async function resolveContext(context: EngineContext): Promise<ResolvedCo
     committer: context.committer ?? DEFAULT_COMMITTER,
     repository: context.repository,
     logger: context.logger ?? silentLogger,
+    progress: context.progress ?? silentProgress,
     schema: context.schema ?? ERP_SCHEMA,
     now: context.now ?? (() => new Date()),
     pushRetry: { ...DEFAULT_PUSH_RETRY, ...context.pushRetry },

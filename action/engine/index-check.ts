@@ -8,6 +8,7 @@ import type { ListedObject } from '../../shared/object-store/object-store.ts'
 import type { Bucket } from './bucket.ts'
 import type { BucketTree } from './bucket-tree.ts'
 import type { Logger } from './logger.ts'
+import { silentProgress, type Progress } from './progress.ts'
 
 /**
  * `missing`: a record's value has no entry; `stale`: the entry is not a copy of the record as it stands; `orphaned`: an
@@ -44,7 +45,12 @@ export interface IndexCheckResult {
  * stands now, skipped if a transaction holds it — then marks complete every index left without a problem, so lists
  * and reference checks read it.
  */
-export async function checkIndexes(objects: Bucket, schema: Schema, tree: BucketTree, options: { nowMs: number; repair: boolean }): Promise<IndexCheckResult> {
+export async function checkIndexes(
+  objects: Bucket,
+  schema: Schema,
+  tree: BucketTree,
+  options: { nowMs: number; repair: boolean; progress?: Progress },
+): Promise<IndexCheckResult> {
   const expected = new Map<string, { record: string; version: string }>()
   const problems: IndexProblem[] = []
   for (const [key, file] of tree.files) {
@@ -77,7 +83,12 @@ export async function checkIndexes(objects: Bucket, schema: Schema, tree: Bucket
   }
   const found = new Map<string, ListedObject>()
   const listed: ListedObject[] = []
-  for await (const object of objects.listAll(INDEX_PREFIX)) listed.push(object)
+  const listing = (options.progress ?? silentProgress).phase('listing index entries')
+  for await (const object of objects.listAll(INDEX_PREFIX)) {
+    listed.push(object)
+    listing.tick()
+  }
+  listing.end()
   const settledWriters = await settledTransactions(objects, listed, options.nowMs)
   let unsettled = 0
   for (const object of listed) {

@@ -2,6 +2,7 @@ import type { CommitEntry, SyncedEntry } from '../../shared/commit-entry.ts'
 import { entrySummaryMetadata } from '../../shared/entry-metadata.ts'
 import { forEachConcurrently, type Bucket } from './bucket.ts'
 import type { Logger } from './logger.ts'
+import { silentProgress, type Progress } from './progress.ts'
 
 export interface SyncedMark {
   /** The synced copy's key. */
@@ -35,8 +36,9 @@ export function syncedEntryOf(entry: CommitEntry, commitSha: string, syncedAt: D
 export async function markSynced(
   objects: Bucket,
   marks: readonly SyncedMark[],
-  options: { repository?: string; now: () => Date; logger: Logger },
+  options: { repository?: string; now: () => Date; logger: Logger; progress?: Progress },
 ): Promise<void> {
+  const marking = (options.progress ?? silentProgress).phase('marking entries synced', marks.length)
   // Settles to the failure, never rejects: a delete that fails while copies are being written is
   // reported at the next step, not as an unhandled rejection.
   let deleting: Promise<{ error: unknown } | null> = Promise.resolve(null)
@@ -51,6 +53,7 @@ export async function markSynced(
       const synced = syncedEntryOf(mark.entry, mark.commitSha, syncedAt, options.repository)
       const metadata = entrySummaryMetadata(mark.entry, { commit_sha: mark.commitSha, ...(options.repository === undefined ? {} : { repository: options.repository }) })
       await objects.put(mark.syncedKey, JSON.stringify(synced), { metadata })
+      marking.tick()
     })
     await deleted()
     const pending = chunk.flatMap((mark) => (mark.pendingKey === undefined ? [] : [mark.pendingKey]))
@@ -64,4 +67,5 @@ export async function markSynced(
     )
   }
   await deleted()
+  marking.end()
 }

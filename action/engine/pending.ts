@@ -3,6 +3,7 @@ import type { CommitEntry } from '../../shared/commit-entry.ts'
 import { PENDING_PREFIX, parsePendingEntryKey } from '../../shared/keys.ts'
 import type { Bucket } from './bucket.ts'
 import { checkPendingEntry } from './entry-check.ts'
+import { silentProgress, type Progress } from './progress.ts'
 
 export interface PendingEntry {
   key: string
@@ -41,15 +42,23 @@ function orderOf(key: string): [number, string] {
  * keys (a listing is newest-first per tenant, so the global order must be rebuilt), keeps the oldest
  * `maxEntries`, fetches those concurrently and checks each one.
  */
-export async function loadPendingEntries(objects: Bucket, options: { schema: Schema; maxEntries?: number }): Promise<PendingBatch> {
+export async function loadPendingEntries(objects: Bucket, options: { schema: Schema; maxEntries?: number; progress?: Progress }): Promise<PendingBatch> {
+  const progress = options.progress ?? silentProgress
   const keys: string[] = []
-  for await (const listed of objects.listAll(PENDING_PREFIX)) keys.push(listed.key)
+  const listing = progress.phase('listing pending entries')
+  for await (const listed of objects.listAll(PENDING_PREFIX)) {
+    keys.push(listed.key)
+    listing.tick()
+  }
+  listing.end()
   const ordered = keys
     .map((key) => ({ key, order: orderOf(key) }))
     .sort((a, b) => a.order[0] - b.order[0] || (a.order[1] < b.order[1] ? -1 : a.order[1] > b.order[1] ? 1 : 0))
     .map(({ key }) => key)
   const selected = options.maxEntries === undefined ? ordered : ordered.slice(0, options.maxEntries)
-  const stored = await objects.getMany(selected)
+  const reading = progress.phase('reading pending entries', selected.length)
+  const stored = await objects.getMany(selected, undefined, () => reading.tick())
+  reading.end()
 
   const checked = await Promise.all(
     selected.map(async (key, index) => {

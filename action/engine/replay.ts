@@ -54,8 +54,12 @@ export async function runReplay(engine: EngineContext, options: ReplayOptions = 
     throw new RangeError(`replay: since (${options.since.toISOString()}) is after until (${options.until.toISOString()})`)
   }
 
-  const keys = await syncedKeysInRange(objects, options.since, options.until)
-  const stored = await objects.getMany(keys)
+  const listing = context.progress.phase('listing synced entries')
+  const keys = await syncedKeysInRange(objects, options.since, options.until, () => listing.tick())
+  listing.end()
+  const reading = context.progress.phase('reading synced entries', keys.length)
+  const stored = await objects.getMany(keys, undefined, () => reading.tick())
+  reading.end()
   const items: SyncedItem[] = []
   const skipped: QuarantineReport[] = []
   for (const [index, key] of keys.entries()) {
@@ -121,7 +125,7 @@ export async function runReplay(engine: EngineContext, options: ReplayOptions = 
     ...missing.map((item, index) => ({ syncedKey: item.key, entry: item.entry, commitSha: (batch ? published.shas[0] : published.shas[index]) as string })),
     ...moved.map((item) => ({ syncedKey: item.key, entry: item.entry, commitSha: carried.get(item.entry.oid) as string })),
   ]
-  if (marks.length > 0) await markSynced(objects, marks, { repository: context.repository, now: context.now, logger })
+  if (marks.length > 0) await markSynced(objects, marks, { repository: context.repository, now: context.now, logger, progress: context.progress })
 
   result.replayed = missing.length
   result.relinked = moved.length
@@ -134,9 +138,10 @@ export async function runReplay(engine: EngineContext, options: ReplayOptions = 
 /**
  * Synced keys whose time lies in [since, until], oldest first. Each tenant's keys carry an inverted
  * time, so per tenant the range is one contiguous run of keys: listing starts right at `until` and
- * stops at the first key older than `since`, whatever the size of the history around it.
+ * stops at the first key older than `since`, whatever the size of the history around it. `onFound` after each
+ * key in range (progress).
  */
-export async function syncedKeysInRange(objects: Bucket, since?: Date, until?: Date): Promise<string[]> {
+export async function syncedKeysInRange(objects: Bucket, since?: Date, until?: Date, onFound?: () => void): Promise<string[]> {
   const sinceMs = since?.getTime() ?? 0
   const untilMs = until?.getTime() ?? MAX_ENTRY_MS
   const found: { key: string; ms: number; oid: string }[] = []
@@ -152,7 +157,10 @@ export async function syncedKeysInRange(objects: Bucket, since?: Date, until?: D
         continue
       }
       if (parts.ms < sinceMs) break
-      if (parts.ms <= untilMs) found.push({ key: listed.key, ...parts })
+      if (parts.ms <= untilMs) {
+        found.push({ key: listed.key, ...parts })
+        onFound?.()
+      }
     }
   }
   found.sort((a, b) => a.ms - b.ms || (a.oid < b.oid ? -1 : a.oid > b.oid ? 1 : 0))

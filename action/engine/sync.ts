@@ -46,7 +46,7 @@ export async function runSync(engine: EngineContext, options: SyncOptions = {}):
   const dryRun = options.dryRun ?? false
   const batch = options.commitMode === 'batch'
 
-  const loaded = await loadPendingEntries(objects, { schema: context.schema, maxEntries: options.maxEntries })
+  const loaded = await loadPendingEntries(objects, { schema: context.schema, maxEntries: options.maxEntries, progress: context.progress })
   logger.info(
     `${loaded.total} pending entr${loaded.total === 1 ? 'y' : 'ies'}` +
       (loaded.remaining > 0 ? `; this run takes the oldest ${loaded.total - loaded.remaining}` : ''),
@@ -106,7 +106,7 @@ export async function runSync(engine: EngineContext, options: SyncOptions = {}):
   await markSynced(
     objects,
     entries.map(({ key, entry }) => ({ syncedKey: syncedKeyForPending(key), pendingKey: key, entry, commitSha: shaOf.get(entry.oid) as string })),
-    { repository: context.repository, now: context.now, logger },
+    { repository: context.repository, now: context.now, logger, progress: context.progress },
   )
 
   result.synced = entries.length

@@ -87,9 +87,9 @@ export async function runVerify(engine: EngineContext, options: VerifyOptions = 
 
   // Which journal lines are settled enough to fold into a rebuilt ledger summary: decided before data/ is read.
   const settledBefore = await foldCutoffsByTenant(objects, context.now().getTime())
-  const tree = await readBucketTree(objects, context.now().getTime())
+  const tree = await readBucketTree(objects, context.now().getTime(), context.progress)
   const bucket = tree.files
-  const pending = await loadPendingEntries(objects, { schema: context.schema })
+  const pending = await loadPendingEntries(objects, { schema: context.schema, progress: context.progress })
   // Only the tip's tree is compared: a shallow checkout need not be deepened.
   const tip = await fetchTip(context, 'tip')
   const expected = await expectedTree(context, tip, pending.entries)
@@ -105,7 +105,7 @@ export async function runVerify(engine: EngineContext, options: VerifyOptions = 
   const integrity = checkIntegrity(context, bucket)
   for (const problem of integrity.slice(0, 100)) logger.warning(`integrity: ${problem.path ?? ''}${problem.path === undefined ? '' : ': '}${problem.message}`)
   if (integrity.length > 100) logger.warning(`integrity: … and ${integrity.length - 100} more`)
-  const indexes = await checkIndexes(objects, context.schema, tree, { nowMs: context.now().getTime(), repair: options.repair === true && !dryRun })
+  const indexes = await checkIndexes(objects, context.schema, tree, { nowMs: context.now().getTime(), repair: options.repair === true && !dryRun, progress: context.progress })
   logIndexCheck(logger, indexes)
   const ledger = await checkLedgerSummaries(objects, context.schema, tree, { nowMs: context.now().getTime(), repair: options.repair === true && !dryRun, settledBefore })
   logLedgerCheck(logger, ledger)

@@ -152,6 +152,22 @@ describe('accelerando dispatch', () => {
     expect(env.lines).toEqual(['dispatched sync.yml (mode replay) on acme/books@trunk', 'https://github.com/acme/books/actions/runs/42'])
   })
 
+  it('--json prints what was dispatched, with a null run URL when GitHub does not report the run', async ({ environment }) => {
+    const reported = environment({ GITHUB_TOKEN: 'ghp_test' }, fakeGitHub({ runDetails: true }).fetchImpl)
+    expect(await runDispatchCommand(['--repo', 'acme/books', '--mode', 'verify', '--repair', '--json'], reported)).toBe(0)
+    expect(JSON.parse(reported.lines.join('\n'))).toEqual({
+      repository: 'acme/books',
+      workflow: 'sync.yml',
+      ref: 'trunk',
+      inputs: { mode: 'verify', dry_run: 'false', repair: 'true' },
+      runUrl: 'https://github.com/acme/books/actions/runs/42',
+      workflowUrl: 'https://github.com/acme/books/actions/workflows/sync.yml',
+    })
+    const older = environment({ GITHUB_TOKEN: 'ghp_test' }, fakeGitHub().fetchImpl)
+    expect(await runDispatchCommand(['--repo', 'acme/books', '--ref', 'main', '--json'], older)).toBe(0)
+    expect(JSON.parse(older.lines.join('\n'))).toMatchObject({ ref: 'main', runUrl: null, workflowUrl: 'https://github.com/acme/books/actions/workflows/sync.yml' })
+  })
+
   it('takes a branch and answers 204 from older servers with the workflow page', async () => {
     const github = fakeGitHub()
     const result = await dispatchWorkflow({ token: 't', repository: 'acme/books', ref: 'main', inputs: { mode: 'verify', repair: 'true' }, fetch: github.fetchImpl })

@@ -80,6 +80,9 @@ describe('dist/index.js, run as GitHub runs it', () => {
     expect(stdout.replaceAll(`::add-mask::${r2.secretAccessKey}`, '')).not.toContain(r2.secretAccessKey)
     expect(stdout).toMatch(/::warning::quarantined commits\/acme\/\S+: /)
     expect(stdout).toContain('::warning::1 pending entry was quarantined; see the job summary at https://github.com/acme/books/actions/runs/16042')
+    // A workflow log is no terminal: each phase as a plain line, with its count, time and rate.
+    expect(stdout).toMatch(/^reading pending entries: 8\/8 in \d+\.\d s \([\d.,]+\/s\)$/m)
+    expect(stdout).not.toContain('\r')
     expect(summary).toContain('<h2>Accelerando sync</h2>')
     expect(summary).toContain(`<a href="https://github.com/acme/books/commit/${head}"><code>${head.slice(0, 12)}</code></a>`)
     expect(summary).toContain('<h3>Quarantined</h3>')

@@ -37,6 +37,17 @@ describe('accelerando token', () => {
     expect((claims.exp as number) - (claims.iat as number)).toBe(30 * 86_400)
   })
 
+  it('--json prints the token with its claims and expiry, and nothing else on stdout', async () => {
+    const { status, stdout, stderr } = accelerando([...base, '--scope', 'write', '--tools', 'create_customer', '--expires', '1h', '--json'], { AUTH_SECRET: 'json-secret' })
+    expect(status, stderr).toBe(0)
+    const printed = JSON.parse(stdout) as { token: string; expiresAt: string }
+    expect(Object.keys(printed).sort()).toEqual(['email', 'expiresAt', 'name', 'scope', 'sub', 'tenant', 'token', 'tools'])
+    expect(printed).toMatchObject({ tenant: 'acme', name: 'Ada Lovelace', email: 'ada@acme.example', sub: 'ada@acme.example', scope: 'write', tools: ['create_customer'] })
+    const claims = await verify(printed.token, 'json-secret', 'HS256')
+    expect(new Date((claims.exp as number) * 1000).toISOString()).toBe(printed.expiresAt)
+    expect((claims.exp as number) - (claims.iat as number)).toBe(3600)
+  })
+
   it.each([
     ['a missing option', [...base]],
     ['an unknown scope', [...base, '--scope', 'admin']],

@@ -69,9 +69,9 @@ export class CrashingBucket implements Bucket {
     return this.#inner.listPrefixes(prefix)
   }
 
-  async getMany(keys: readonly string[], concurrency?: number) {
+  async getMany(keys: readonly string[], concurrency?: number, onRead?: () => void) {
     this.#alive()
-    return this.#inner.getMany(keys, concurrency)
+    return this.#inner.getMany(keys, concurrency, onRead)
   }
 }
 

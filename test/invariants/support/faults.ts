@@ -85,9 +85,9 @@ export class FaultyBucket implements Bucket {
     return this.#inner.listPrefixes(prefix)
   }
 
-  async getMany(keys: readonly string[], concurrency?: number) {
+  async getMany(keys: readonly string[], concurrency?: number, onRead?: () => void) {
     this.#process.check()
-    return this.#inner.getMany(keys, concurrency)
+    return this.#inner.getMany(keys, concurrency, onRead)
   }
 }
 
