@@ -12,14 +12,13 @@ import {
   ErrorCode,
   ListResourcesRequestSchema,
   ListResourceTemplatesRequestSchema,
-  McpError,
   ReadResourceRequestSchema,
   type ListResourcesResult,
   type ListResourceTemplatesResult,
   type ReadResourceResult,
   type Resource,
 } from '@modelcontextprotocol/sdk/types.js'
-import { NotFoundError, ValidationError } from '../../shared/errors.ts'
+import { NotFoundError } from '../../shared/errors.ts'
 import { readCommitted } from '../../shared/git-store/index.ts'
 import { parseStoredRecord } from '../../shared/git-store/record-io.ts'
 import { parseRecordKeyWithoutSchema, recordKey } from '../../shared/keys.ts'
@@ -143,9 +142,7 @@ function parseResourceUri(uri: string): ResourceTarget {
   const match = /^accelerando:\/\/([^/?#]+)\/([^/?#]+)(?:\/([^/?#]+))?$/.exec(uri)
   if (match !== null && match[3] === undefined && match[2] === 'activity') return { kind: 'activity', tenant: match[1]! }
   if (match !== null && match[3] !== undefined) return { kind: 'record', tenant: match[1]!, entity: match[2]!, id: match[3] }
-  throw new ValidationError(`unknown resource ${JSON.stringify(uri)}: expected ${RESOURCE_SCHEME}://<tenant>/<Entity>/<id> or ${RESOURCE_SCHEME}://<tenant>/activity`, [
-    { path: ['uri'], message: 'not a resource of this server' },
-  ])
+  throw new NotFoundError(`no resource ${JSON.stringify(uri)}: this server has ${RESOURCE_SCHEME}://<tenant>/<Entity>/<id> and ${RESOURCE_SCHEME}://<tenant>/activity`)
 }
 
 /** The caller, once it is known not to be confined to a tool allow-list (the rule of `/data` and `/activity`). */
@@ -168,6 +165,20 @@ async function answer<T>(context: McpCallContext, operation: string, work: () =>
     const envelope = errorEnvelope(error, context.requestId, `MCP ${operation}`)
     const { code, message } = envelope.body.error
     const rpcCode = code === 'not_found' ? RESOURCE_NOT_FOUND : envelope.status < 500 ? ErrorCode.InvalidParams : ErrorCode.InternalError
-    throw new McpError(rpcCode, message, envelope.body.error)
+    throw new ResourceRequestError(rpcCode, message, envelope.body.error)
+  }
+}
+
+/**
+ * What the SDK turns into a JSON-RPC error: it reads `code`, `message` and `data` off whatever a handler throws.
+ * Not the SDK's `McpError`, whose message already carries an "MCP error <code>:" prefix that clients add again.
+ */
+class ResourceRequestError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly data: unknown,
+  ) {
+    super(message)
   }
 }
