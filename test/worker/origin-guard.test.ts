@@ -56,7 +56,7 @@ describe('Origin validation on /tools, /mcp, /activity and /data', () => {
   })
 
   it("accepts the Worker's own origin, and requests without Origin, as before", async () => {
-    for (const headers of [{ Origin: ORIGIN }, { Origin: `${ORIGIN}/` }, {}]) {
+    for (const headers of [{ Origin: ORIGIN }, { Origin: `${ORIGIN}/` }, {}] as Record<string, string>[]) {
       const statuses = []
       for (const request of await apiRequests(ORIGIN)) {
         const sent = new Request(request, { headers: { ...Object.fromEntries(request.headers), ...headers } })

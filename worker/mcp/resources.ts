@@ -174,11 +174,12 @@ async function answer<T>(context: McpCallContext, operation: string, work: () =>
  * Not the SDK's `McpError`, whose message already carries an "MCP error <code>:" prefix that clients add again.
  */
 class ResourceRequestError extends Error {
-  constructor(
-    readonly code: number,
-    message: string,
-    readonly data: unknown,
-  ) {
+  readonly code: number
+  readonly data: unknown
+
+  constructor(code: number, message: string, data: unknown) {
     super(message)
+    this.code = code
+    this.data = data
   }
 }
