@@ -54,7 +54,7 @@ export function registerResources(server: Server, context: McpCallContext): void
 
 /** One template per entity of the schema, for the token's tenant. */
 export function resourceTemplates(context: McpCallContext): ListResourceTemplatesResult {
-  const { tenant } = confinedCaller(context)
+  const { tenant } = rawReadCaller(context)
   return {
     resourceTemplates: [...ERP_SCHEMA.entities.keys()].map((entity) => ({
       uriTemplate: `${RESOURCE_SCHEME}://${tenant}/${entity}/{id}`,
@@ -74,7 +74,7 @@ export function resourceTemplates(context: McpCallContext): ListResourceTemplate
  * on a later page appears there too, and one deleted since may still be listed (reading it is resource-not-found).
  */
 export async function listResources(cursor: string | undefined, context: McpCallContext): Promise<ListResourcesResult> {
-  const { tenant } = confinedCaller(context)
+  const { tenant } = rawReadCaller(context)
   const page = await readActivity(context.objects, tenant, { limit: RESOURCES_PAGE_ENTRIES, cursor })
   const resources: Resource[] = []
   if (cursor === undefined) {
@@ -116,7 +116,7 @@ function recordResource(path: string, tenant: string, entry: ActivityEntry): Res
 
 /** A record's committed text and its JSON, or the activity feed's newest page. */
 export async function readResource(uri: string, context: McpCallContext): Promise<ReadResourceResult> {
-  const { tenant } = confinedCaller(context)
+  const { tenant } = rawReadCaller(context)
   const target = parseResourceUri(uri)
   if (target.tenant !== tenant) throw new ForbiddenError(`this token is for tenant "${tenant}"`)
   if (target.kind === 'activity') {
@@ -146,7 +146,7 @@ function parseResourceUri(uri: string): ResourceTarget {
 }
 
 /** The caller, once it is known not to be confined to a tool allow-list (the rule of `/data` and `/activity`). */
-function confinedCaller(context: McpCallContext): McpCallContext['caller'] {
+function rawReadCaller(context: McpCallContext): McpCallContext['caller'] {
   const { caller } = context
   if (caller.tools !== undefined) {
     throw new ForbiddenError(`this token is confined to its tools (${caller.tools.join(', ') || 'none'}); resources are not open to it`)
