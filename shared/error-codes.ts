@@ -11,7 +11,7 @@ export const ERROR_CODES = {
   unauthorized: { status: 401, when: 'no token, or a malformed, expired, forged, wrongly signed or badly claimed one (with `WWW-Authenticate: Bearer`)' },
   forbidden: {
     status: 403,
-    when: "another tenant (a `tenant_id` in the arguments, a `/data` path); a read-scope token calling a write tool; a tool outside the token's allow-list, or `/data` and `/activity` for a token with one",
+    when: "another tenant (a `tenant_id` in the arguments, a `/data` path, a resource URI); a read-scope token calling a write tool; a tool outside the token's allow-list, or `/data`, `/activity` and MCP resources for a token with one; an `Origin` that is neither the Worker's own nor in `ALLOWED_ORIGINS`, or under `npm start` a `Host` that is not a loopback name",
   },
   operation_not_allowed: {
     status: 403,

@@ -3,6 +3,7 @@ import { requestId } from 'hono/request-id'
 import type { AppEnv, ObjectStoreFactory } from './env.ts'
 import { dashboardRoutes } from './dashboard/routes.ts'
 import { errorResponse, routeNotFound } from './http/error-envelope.ts'
+import { originGuard } from './http/origin-guard.ts'
 import { R2ObjectStore } from './r2-object-store.ts'
 import { activityRoutes } from './routes/activity.ts'
 import { dataRoutes } from './routes/data.ts'
@@ -43,6 +44,9 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
     c.set('objects', objects(c.env))
     await next()
   })
+  // The API refuses browsers from other sites (and, under `npm start`, any non-loopback Host); the dashboard's
+  // page and `/health` carry nothing a rebound or foreign page could use.
+  for (const api of ['/tools', '/mcp', '/activity', '/data']) app.use(`${api}/*`, originGuard())
   app.route('/health', healthRoutes())
   app.route('/tools', toolRoutes(TOOLS))
   app.route('/mcp', mcpRoutes(TOOLS))

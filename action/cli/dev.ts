@@ -78,6 +78,8 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       '--show-interactive-dev-session=false',
       '--test-scheduled',
       '--var', `DEV_TOKEN:${token}`,
+      // The Worker then refuses any Host but a loopback name (DNS rebinding; worker/http/origin-guard.ts).
+      '--var', 'LOOPBACK_ONLY:true',
     ],
     {
       cwd: projectDir,

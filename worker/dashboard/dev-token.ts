@@ -7,6 +7,7 @@
  */
 import type { Context } from 'hono'
 import type { AppEnv } from '../env.ts'
+import { isLoopbackAddress, isLoopbackHost } from '../http/loopback.ts'
 
 export const DEV_TOKEN_PATH = '/dev/token'
 
@@ -26,13 +27,4 @@ export function localDevToken(c: Context<AppEnv>): string | null {
   const site = c.req.header('Sec-Fetch-Site')
   if (site !== undefined && site !== 'same-origin' && site !== 'none') return null
   return token
-}
-
-function isLoopbackHost(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || isLoopbackAddress(hostname)
-}
-
-function isLoopbackAddress(address: string): boolean {
-  const ipv4 = address.replace(/^::ffff:/i, '')
-  return address === '::1' || /^127(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/.test(ipv4)
 }

@@ -6,6 +6,7 @@ import type { ToolDefinition } from '../tools/tool.ts'
 import { mcpToolList } from '../tools/tool-listing.ts'
 import { callTool, type McpCallContext } from './call-tool.ts'
 import { IDEMPOTENCY_KEY_META } from './idempotency-meta.ts'
+import { registerResources } from './resources.ts'
 
 const INSTRUCTIONS =
   'Tools of an ERP whose every write is a git commit. tenant_id may be left out of any arguments: it comes from ' +
@@ -22,7 +23,7 @@ export function createMcpServer(tools: readonly ToolDefinition[], context: McpCa
   const server = new Server(
     { name: packageJson.name, title: 'Accelerando', version: packageJson.version },
     {
-      capabilities: { tools: {} },
+      capabilities: { tools: {}, resources: {} },
       instructions: INSTRUCTIONS,
       // The default validator (ajv) compiles schemas with `new Function`, which workerd refuses.
       jsonSchemaValidator: new CfWorkerJsonSchemaValidator(),
@@ -30,5 +31,6 @@ export function createMcpServer(tools: readonly ToolDefinition[], context: McpCa
   )
   server.setRequestHandler(ListToolsRequestSchema, () => mcpToolList(tools))
   server.setRequestHandler(CallToolRequestSchema, (request) => callTool(request.params, context))
+  registerResources(server, context)
   return server
 }
