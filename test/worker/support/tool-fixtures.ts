@@ -1,12 +1,14 @@
 import { ok, tokenFor } from './api.ts'
 import { seed, seedBooks } from './seed.ts'
 
-/** What a fixture may use: its tenant (fresh for each call, so calls never meet) and that tenant's books. */
+/** What a fixture may use: a tenant of its own and that tenant's books. */
 export interface FixtureContext {
   tenant: string
   token: string
   /** `seedBooks` for the tenant, seeded on first use. */
   books: () => ReturnType<typeof seedBooks>
+  /** 1, 2, 3, ... per tenant: two tenants that run the same fixtures get the same values. */
+  next: () => number
 }
 
 /** Valid arguments for one successful call of a tool, its preconditions created in the context's tenant. */
@@ -19,7 +21,8 @@ export async function freshContext(): Promise<FixtureContext> {
   const tenant = `fixture-${++tenants}`
   const token = await tokenFor({ tenant })
   let books: ReturnType<typeof seedBooks> | undefined
-  return { tenant, token, books: () => (books ??= seedBooks(tenant)) }
+  let count = 0
+  return { tenant, token, books: () => (books ??= seedBooks(tenant)), next: () => ++count }
 }
 
 const DRAFT_LINES = [{ description: 'Consulting', unit_price: 100 }]
@@ -46,7 +49,8 @@ const BALANCED_ENTRY = {
 
 /**
  * One fixture per tool of the catalogue (a test checks none is missing). List tools get an empty `where`, so that
- * the filters inside it are arguments too; edits get a fresh record each, so a repeat is not a no-op.
+ * the filters inside it are arguments too; a fixture whose call changes its target (edit, delete, status, payment,
+ * reversal) makes a fresh one each time, so the same fixture may run again in the same tenant.
  */
 export const TOOL_FIXTURES: Record<string, ToolFixture> = {
   list_customers: async (c) => (await c.books(), { where: {} }),
@@ -60,9 +64,10 @@ export const TOOL_FIXTURES: Record<string, ToolFixture> = {
   edit_vendor: async (c) => ({ id: (await seed('Vendor', { name: 'Paper Co', email: 'ap@paper.example' }, c.tenant)).id, patch: { phone: '555' } }),
   delete_vendor: async (c) => ({ id: (await seed('Vendor', { name: 'Gone' }, c.tenant)).id }),
   list_accounts: async (c) => (await c.books(), { where: {} }),
-  read_account: async (c) => ({ id: (await seed('Account', { code: '3000', name: 'Equity', type: 'equity' }, c.tenant)).id }),
-  create_account: async () => ({ code: '4000', name: 'Sales', type: 'income' }),
-  edit_account: async (c) => ({ id: (await seed('Account', { code: '5000', name: 'Rent', type: 'expense', description: 'Office' }, c.tenant)).id, patch: { name: 'Rent and rates' } }),
+  read_account: async (c) => ({ id: (await seed('Account', { code: `30${c.next()}`, name: 'Equity', type: 'equity' }, c.tenant)).id }),
+  // Codes are unique per tenant.
+  create_account: async (c) => ({ code: `40${c.next()}`, name: 'Sales', type: 'income' }),
+  edit_account: async (c) => ({ id: (await seed('Account', { code: `50${c.next()}`, name: 'Rent', type: 'expense', description: 'Office' }, c.tenant)).id, patch: { name: 'Rent and rates' } }),
   list_invoices: async (c) => (await c.books(), { where: {} }),
   read_invoice: async (c) => ({ id: (await c.books()).invoice.id }),
   edit_invoice: async (c) => ({ id: await draftInvoice(c), patch: { due_date: '2026-07-31' } }),
