@@ -124,5 +124,6 @@ describe.each([
       if (!given) expect(without.ok, `${label} (left out: ${JSON.stringify(without.body)})`).toBe(true)
       expect(normalized(withNull.body, nulled.tenant), label).toEqual(normalized(without.body, left.tenant))
     }
-  })
+    // Up to ~20 pairs of calls, each after its fixture's own writes.
+  }, 180_000)
 })
