@@ -27,9 +27,9 @@ export interface ToolCall {
 
 /**
  * Runs one tool call the same way for every transport (`POST /tools/<name>` and MCP's `tools/call`): authorize
- * against the token, read `null` for an optional argument as absent, confine the arguments to its tenant, validate them with the tool's schema, then run the
- * handler against a store bound to the tenant with the caller as commit author. Failures are thrown as
- * `AccelerandoError`s.
+ * against the token, read `null` for an optional argument as absent, confine the arguments to its tenant, validate
+ * them with the tool's schema, then run the handler against a store bound to the tenant with the caller as commit
+ * author. Failures are thrown as `AccelerandoError`s.
  */
 export async function invokeTool(call: ToolCall): Promise<ToolAnswer & { replayed: boolean }> {
   const { tool, caller } = call
