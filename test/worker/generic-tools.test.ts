@@ -203,7 +203,7 @@ describe('list_<plural>', () => {
 describe('edit_customer', () => {
   it('changes only the patched fields and commits a readable message', async () => {
     const created = (await ok('create_customer', { name: 'Ada', email: 'ada@example.com', phone: '555' })).customer
-    const body = await ok('edit_customer', { id: created.id, patch: { email: 'ada@lovelace.example', phone: null } })
+    const body = await ok('edit_customer', { id: created.id, patch: { email: 'ada@lovelace.example' }, unset: ['phone'] })
     expect(body.customer).toMatchObject({ name: 'Ada', email: 'ada@lovelace.example' })
     expect(body.customer.phone).toBeUndefined()
     expect(body.customer.version).not.toBe(created.version)
@@ -235,8 +235,24 @@ describe('edit_customer', () => {
     expect(await pendingEntries()).toHaveLength(2)
   })
 
+  it('reads null in patch as a field left out, as for every optional argument: unsetting is `unset`', async () => {
+    const created = (await ok('create_customer', { name: 'Ada', phone: '555' })).customer
+    const body = await ok('edit_customer', { id: created.id, patch: { phone: null, notes: 'x' } })
+    expect(body.customer).toMatchObject({ phone: '555', notes: 'x' })
+  })
+
   it.each([
-    ['unsetting a required field', { name: null }],
+    ['unsetting a required field', { unset: ['name'] }, 'unset'],
+    ['unsetting a field the patch also sets', { patch: { phone: '1' }, unset: ['phone'] }, 'unset'],
+  ])('refuses %s with 400', async (_what, args, at) => {
+    const created = (await ok('create_customer', { name: 'Ada', phone: '555' })).customer
+    const error = await errorOf(await callTool('edit_customer', { id: created.id, patch: {}, ...args }))
+    expect(error).toMatchObject({ status: 400, code: 'invalid_input' })
+    expect(error.details.issues[0].path[0]).toBe(at)
+    expect(await pendingEntries()).toHaveLength(1)
+  })
+
+  it.each([
     ['an unknown field', { shoe_size: 44 }],
     ['a timestamp', { updated_at: '2026-01-01T00:00:00Z' }],
   ])('refuses %s with 400', async (_what, patch) => {

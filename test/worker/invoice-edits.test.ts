@@ -32,11 +32,19 @@ describe('edit_invoice once the invoice is issued', () => {
   it('refuses to change customer_id, currency, number or issue_date (422 invoice_issued) and writes nothing', async () => {
     const { invoiceId, otherId } = await seedInvoice()
     const before = await recordText(invoiceId)
-    for (const patch of [{ customer_id: otherId }, { currency: 'EUR' }, { number: 'INV-2' }, { issue_date: '2026-06-02' }, { number: null }, { customer_id: otherId, notes: 'moved' }]) {
-      const response = await callTool('edit_invoice', { id: invoiceId, patch })
+    const edits: { patch: Record<string, unknown>; unset?: string[] }[] = [
+      { patch: { customer_id: otherId } },
+      { patch: { currency: 'EUR' } },
+      { patch: { number: 'INV-2' } },
+      { patch: { issue_date: '2026-06-02' } },
+      { patch: {}, unset: ['number'] },
+      { patch: { customer_id: otherId, notes: 'moved' } },
+    ]
+    for (const edit of edits) {
+      const response = await callTool('edit_invoice', { id: invoiceId, ...edit })
       const body = (await response.json()) as any
-      expect(response.status, JSON.stringify(patch)).toBe(422)
-      const frozen = Object.keys(patch).filter((name) => name !== 'notes')
+      expect(response.status, JSON.stringify(edit)).toBe(422)
+      const frozen = [...Object.keys(edit.patch), ...(edit.unset ?? [])].filter((name) => name !== 'notes')
       expect(body.error).toMatchObject({ code: 'invoice_issued', details: { status: 'sent', fields: frozen } })
       for (const name of frozen) expect(body.error.message).toContain(name)
       expect(body.error.message).toContain('sent')

@@ -66,13 +66,31 @@ describe('GET /tools', () => {
   it('serves the OpenAI, Anthropic and MCP shapes from the same declarations', async () => {
     const native = (await listing()).tools
     const openai = await listing('openai')
+    const responses = await listing('openai-responses')
     const anthropic = await listing('anthropic')
     const mcp = await listing('mcp')
     expect(openai).toHaveLength(native.length)
     native.forEach((tool: any, index: number) => {
-      expect(openai[index]).toEqual({ type: 'function', function: { name: tool.name, description: tool.description, parameters: tool.input_schema } })
+      // OpenAI's strict schemas are checked rule by rule in tool-formats.test.ts.
+      expect(openai[index]).toEqual({ type: 'function', function: { name: tool.name, description: tool.description, parameters: expect.any(Object), strict: true } })
+      expect(responses[index]).toEqual({ type: 'function', name: tool.name, description: tool.description, parameters: openai[index].function.parameters, strict: true })
       expect(anthropic[index]).toEqual({ name: tool.name, description: tool.description, input_schema: tool.input_schema })
-      expect(mcp.tools[index]).toEqual({ name: tool.name, title: tool.title, description: tool.description, inputSchema: tool.input_schema, annotations: tool.annotations })
+      expect(mcp.tools[index]).toEqual({
+        name: tool.name,
+        title: tool.title,
+        description: tool.description,
+        inputSchema: tool.input_schema,
+        outputSchema: tool.output_schema,
+        annotations: tool.annotations,
+      })
     })
+  })
+
+  it('refuses an unknown format with 400, naming the ones it serves', async () => {
+    const response = await get('/tools?format=gemini', { token: null })
+    expect(response.status).toBe(400)
+    const body = (await response.json()) as any
+    expect(body.error.code).toBe('invalid_input')
+    expect(body.error.message).toContain('openai-responses')
   })
 })

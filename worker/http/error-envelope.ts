@@ -1,5 +1,6 @@
 import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
+import * as z from 'zod'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { ERROR_CODES, type ErrorCode } from '../../shared/error-codes.ts'
 import { AccelerandoError, CorruptObjectError, DomainRuleError, NotFoundError, ThrottledError, ValidationError } from '../../shared/errors.ts'
@@ -7,9 +8,17 @@ import type { AppEnv } from '../env.ts'
 import { IdempotencyInProgressError, UnauthorizedError } from './http-errors.ts'
 
 /** The one error shape every route answers with: `{ "error": { "code", "message", "details"? } }`. */
-export interface ErrorBody {
-  error: { code: string; message: string; details?: unknown }
-}
+export const errorBodySchema = z
+  .object({
+    error: z.object({
+      code: z.string().meta({ description: 'One of the error codes of docs/api.md, e.g. invalid_input, not_found, unbalanced.' }),
+      message: z.string(),
+      details: z.unknown().optional(),
+    }),
+  })
+  .meta({ description: 'A refused or failed call.' })
+
+export type ErrorBody = z.infer<typeof errorBodySchema>
 
 interface Mapped {
   status: ContentfulStatusCode

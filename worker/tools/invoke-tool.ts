@@ -3,7 +3,9 @@ import { GitStore } from '../../shared/git-store/index.ts'
 import type { ObjectStore } from '../../shared/object-store/object-store.ts'
 import { ERP_SCHEMA } from '../../shared/schema/index.ts'
 import { runIdempotently, type ToolAnswer } from './idempotency.ts'
+import { withoutNullOptionals } from './null-as-absent.ts'
 import { authorizeTool, scopeToTenant } from './tool-access.ts'
+import { inputJsonSchema } from './tool-schemas.ts'
 import type { Caller } from '../auth/caller.ts'
 import type { ToolDefinition } from './tool.ts'
 
@@ -25,14 +27,16 @@ export interface ToolCall {
 
 /**
  * Runs one tool call the same way for every transport (`POST /tools/<name>` and MCP's `tools/call`): authorize
- * against the token, confine the arguments to its tenant, validate them with the tool's schema, then run the
- * handler against a store bound to the tenant with the caller as commit author. Failures are thrown as
- * `AccelerandoError`s.
+ * against the token, read `null` for an optional argument as absent, confine the arguments to its tenant, validate
+ * them with the tool's schema, then run the handler against a store bound to the tenant with the caller as commit
+ * author. Failures are thrown as `AccelerandoError`s.
  */
 export async function invokeTool(call: ToolCall): Promise<ToolAnswer & { replayed: boolean }> {
   const { tool, caller } = call
   authorizeTool(tool, caller)
-  const scoped = scopeToTenant(tool, call.args, caller)
+  // Before anything reads the arguments (tenant, validation, the idempotency fingerprint), so that a null for an
+  // optional argument is in every respect the argument left out.
+  const scoped = scopeToTenant(tool, withoutNullOptionals(inputJsonSchema(tool), call.args), caller)
   const parsed = tool.input.safeParse(scoped)
   if (!parsed.success) {
     const issues = parsed.error.issues.map((issue) => ({ path: issue.path.map(pathSegment), message: issue.message }))

@@ -3,7 +3,9 @@
  * `id` and `version` (the ETag an `expected_version` must name), and the pending commit. One helper,
  * so generic and intent tools answer in the same shape.
  */
-import { recordToJson, type AgiRecord, type JsonValue, type Schema } from '../../shared/agi/index.ts'
+import * as z from 'zod'
+import { recordToJson, TIMESTAMP_FIELDS, type AgiRecord, type JsonValue, type Schema } from '../../shared/agi/index.ts'
+import type { EntitySpec, FieldSpec } from '../../shared/agi/types.ts'
 import type { CommitRef, StoredRecord, TransactionResult } from '../../shared/git-store/index.ts'
 
 /** `{ id, ...fields, version }`. */
@@ -40,6 +42,49 @@ export function commitResponse(commit: CommitRef | null): CommitResponse | null
 export function commitResponse(commit: CommitRef | null): CommitResponse | null {
   return commit === null ? null : { oid: commit.oid, status: 'pending' }
 }
+
+/** A field's value as `recordToJson` writes it: money as a JSON number. */
+function fieldOutput(field: FieldSpec): z.ZodType {
+  switch (field.type) {
+    case 'string':
+      return field.oneOf === undefined ? z.string() : z.enum(field.oneOf as [string, ...string[]])
+    case 'id':
+    case 'date':
+    case 'datetime':
+      return z.string()
+    case 'number':
+      return z.number().int()
+    case 'float':
+    case 'money':
+      return z.number()
+    case 'bool':
+      return z.boolean()
+    case 'json':
+      return z.json()
+  }
+}
+
+/**
+ * The shape of `recordResponse` for one entity: `id`, `version`, the REQUIRED fields (and the store's timestamps),
+ * always; the others when set.
+ */
+export function recordResponseSchema(spec: EntitySpec): z.ZodType<RecordResponse> {
+  const shape: Record<string, z.ZodType> = { id: z.string() }
+  for (const field of spec.fields) {
+    const always = field.required || (spec.timestamps && TIMESTAMP_FIELDS.includes(field.name))
+    shape[field.name] = always ? fieldOutput(field) : fieldOutput(field).optional()
+  }
+  shape.version = z.string().meta({ description: 'The ETag an expected_version names.' })
+  return z.object(shape).meta({ description: `One ${spec.name} record.` }) as unknown as z.ZodType<RecordResponse>
+}
+
+/** The shape of `commitResponse`. */
+export const commitResponseSchema = z
+  .object({ oid: z.string(), status: z.literal('pending') })
+  .meta({ description: 'The pending commit; it reaches git at the next sync.' })
+
+/** The same, for a write that may change nothing (an edit), which answers null. */
+export const optionalCommitResponseSchema = commitResponseSchema.nullable()
 
 /** The name a record goes under in a response: `JournalEntry` → `journal_entry`. */
 export function responseName(entity: string): string {

@@ -1,26 +1,13 @@
-import * as z from 'zod'
 import { ValidationError } from '../../shared/errors.ts'
 import type { ToolAnnotations, ToolDefinition } from './tool.ts'
-
-/** The shapes `GET /tools` answers in: ours, and the ones OpenAI, Anthropic and MCP clients take as they are. */
-export const LISTING_FORMATS = ['native', 'openai', 'anthropic', 'mcp'] as const
-export type ListingFormat = (typeof LISTING_FORMATS)[number]
-
-const schemas = new WeakMap<ToolDefinition, Record<string, unknown>>()
+import { inputJsonSchema, outputJsonSchema, strictInputJsonSchema } from './tool-schemas.ts'
 
 /**
- * The JSON Schema of what a tool accepts, generated from its zod schema (the input side: optional fields with
- * defaults stay optional). The `$schema` marker is left out: the schema is embedded in a tool description.
+ * The shapes `GET /tools` answers in: ours, and the ones OpenAI (Chat Completions and Responses, strict mode),
+ * Anthropic and MCP clients take as they are.
  */
-export function inputJsonSchema(tool: ToolDefinition): Record<string, unknown> {
-  let schema = schemas.get(tool)
-  if (schema === undefined) {
-    const { $schema: _dialect, ...rest } = z.toJSONSchema(tool.input, { io: 'input' }) as Record<string, unknown>
-    schema = rest
-    schemas.set(tool, schema)
-  }
-  return schema
-}
+export const LISTING_FORMATS = ['native', 'openai', 'openai-responses', 'anthropic', 'mcp'] as const
+export type ListingFormat = (typeof LISTING_FORMATS)[number]
 
 export function parseListingFormat(value: string | undefined): ListingFormat {
   if (value === undefined || value === '') return 'native'
@@ -39,14 +26,17 @@ export function toolListing(tools: readonly ToolDefinition[], format: ListingFor
           title: tool.title,
           description: tool.description,
           input_schema: inputJsonSchema(tool),
+          output_schema: outputJsonSchema(tool),
           annotations: tool.annotations,
         })),
       }
     case 'openai':
       return tools.map((tool) => ({
         type: 'function',
-        function: { name: tool.name, description: tool.description, parameters: inputJsonSchema(tool) },
+        function: { name: tool.name, description: tool.description, parameters: strictInputJsonSchema(tool), strict: true },
       }))
+    case 'openai-responses':
+      return tools.map((tool) => ({ type: 'function', name: tool.name, description: tool.description, parameters: strictInputJsonSchema(tool), strict: true }))
     case 'anthropic':
       return tools.map((tool) => ({ name: tool.name, description: tool.description, input_schema: inputJsonSchema(tool) }))
     case 'mcp':
@@ -60,6 +50,7 @@ export interface McpTool {
   title: string
   description: string
   inputSchema: { type: 'object'; [keyword: string]: unknown }
+  outputSchema: { type: 'object'; [keyword: string]: unknown }
   annotations: ToolAnnotations
 }
 
@@ -75,6 +66,7 @@ export function mcpToolList(tools: readonly ToolDefinition[]): { tools: McpTool[
         title: tool.title,
         description: tool.description,
         inputSchema: schema as McpTool['inputSchema'],
+        outputSchema: outputJsonSchema(tool) as McpTool['outputSchema'],
         annotations: tool.annotations,
       }
     }),

@@ -16,7 +16,8 @@ export interface ToolAnnotations {
 }
 
 /**
- * One tool, declared once: its input schema is the single source for validation, `GET /tools`, MCP and docs.
+ * One tool, declared once: its input schema is the single source for validation, `GET /tools`, MCP and docs, and
+ * its output schema the single source of what it answers (MCP's `outputSchema`).
  * Handlers throw `AccelerandoError`s; the app turns them into the error envelope in one place.
  */
 export interface ToolDefinition<Input extends z.ZodType = z.ZodType> {
@@ -24,6 +25,8 @@ export interface ToolDefinition<Input extends z.ZodType = z.ZodType> {
   title: string
   description: string
   input: Input
+  /** What a successful call answers; a refused one answers the error envelope instead. */
+  output: z.ZodType<Record<string, unknown>>
   /** `write` tools need a write-scope token and produce a commit. */
   access: 'read' | 'write'
   annotations: ToolAnnotations

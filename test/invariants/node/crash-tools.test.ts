@@ -54,7 +54,7 @@ const journalLines = [
 /** One scenario per write tool; the test fails if the catalogue grows a write tool that is not here. */
 const SCENARIOS: Scenario[] = [
   { tool: 'create_customer', setup: async () => ({ name: 'Crash Co', email: 'crash@example.com' }) },
-  { tool: 'edit_customer', setup: async (call) => ({ id: await customer(call), patch: { notes: 'edited', phone: null } }) },
+  { tool: 'edit_customer', setup: async (call) => ({ id: await customer(call), patch: { notes: 'edited' }, unset: ['phone'] }) },
   { tool: 'delete_customer', setup: async (call) => ({ id: await customer(call) }) },
   { tool: 'create_vendor', setup: async () => ({ name: 'Paper Ltd' }) },
   { tool: 'edit_vendor', setup: async (call) => ({ id: (await call('create_vendor', { name: 'Ink plc' })).vendor.id, patch: { email: 'ink@example.com' } }) },

@@ -142,6 +142,13 @@ function personPatch(current: Record<string, string>): { patch: Record<string, s
   return { patch, changes, unset }
 }
 
+/** The agent's patch as edit arguments: the values in `patch`, the fields it clears (null) in `unset`. */
+function editArguments(patch: Record<string, string | null>): { patch: Record<string, string>; unset?: string[] } {
+  const values = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== null)) as Record<string, string>
+  const unset = Object.keys(patch).filter((name) => patch[name] === null)
+  return unset.length === 0 ? { patch: values } : { patch: values, unset }
+}
+
 function applyPerson(fields: Record<string, string>, patch: Record<string, string | null>): Record<string, string> {
   const next = { ...fields }
   for (const [name, value] of Object.entries(patch)) {
@@ -177,10 +184,10 @@ async function editCustomer(model: TenantModel, writer: TokenIdentity): Promise<
   const { patch, changes, unset } = roll > 0.9 ? { patch: { name: customer.fields.name as string }, changes: {}, unset: [] } : personPatch(customer.fields)
   if (roll < 0.15 && model.staleVersions.length > 0) {
     // Someone else's edit got in first: the stale version is refused whole.
-    await agent.tool(as(writer), 'edit_customer', { id, patch, expected_version: dice.pick(model.staleVersions) }, [409], { label: 'edit_customer (stale version)' })
+    await agent.tool(as(writer), 'edit_customer', { id, ...editArguments(patch), expected_version: dice.pick(model.staleVersions) }, [409], { label: 'edit_customer (stale version)' })
     return
   }
-  const args: Record<string, unknown> = { id, patch }
+  const args: Record<string, unknown> = { id, ...editArguments(patch) }
   if (roll < 0.45 || roll > 0.95) args.expected_version = customer.version
   const changed = Object.keys(changes).length + unset.length > 0
   const call = await agent.tool(as(writer), 'edit_customer', args, [200], { message: editMessage('Customer', id, changes, unset) })
@@ -214,7 +221,7 @@ async function vendorWork(model: TenantModel, writer: TokenIdentity): Promise<vo
   } else if (roll < 0.75) {
     const [id, vendor] = picked
     const { patch, changes, unset } = personPatch(vendor.fields)
-    const call = await agent.tool(as(writer), 'edit_vendor', { id, patch }, [200], { message: editMessage('Vendor', id, changes, unset) })
+    const call = await agent.tool(as(writer), 'edit_vendor', { id, ...editArguments(patch) }, [200], { message: editMessage('Vendor', id, changes, unset) })
     model.vendors.set(id, { version: call.body.vendor.version, fields: applyPerson(vendor.fields, patch) })
   } else {
     const [id] = picked

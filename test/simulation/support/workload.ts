@@ -67,8 +67,13 @@ function plan(tool: SimToolName, world: World, dice: Dice): PlannedCall | null {
     case 'editCustomer': {
       const target = customer()
       if (target === undefined) return null
-      const patch = dice.pick([{ notes: dice.pick(WORDS) }, { email: `${dice.pick(['a', 'b', 'c'])}@example.com` }, { phone: null }, { name: dice.pick(NAMES) }])
-      return { tool, args: { id: target.id, patch, ...versionOf(target, 0.4) } }
+      const change = dice.pick([
+        { patch: { notes: dice.pick(WORDS) } },
+        { patch: { email: `${dice.pick(['a', 'b', 'c'])}@example.com` } },
+        { patch: {}, unset: ['phone'] },
+        { patch: { name: dice.pick(NAMES) } },
+      ])
+      return { tool, args: { id: target.id, ...change, ...versionOf(target, 0.4) } }
     }
     case 'deleteCustomer': {
       const target = customer()

@@ -1,6 +1,7 @@
+import * as z from 'zod'
 import type { EntitySpec, Schema } from '../../../shared/agi/types.ts'
 import { defineTool, type ToolDefinition } from '../tool.ts'
-import { commitResponse, recordResponse } from '../record-response.ts'
+import { commitResponse, commitResponseSchema, recordResponse, recordResponseSchema } from '../record-response.ts'
 import { coerceFields } from './coerce.ts'
 import { genericToolName, type EntityNames } from './entity-names.ts'
 import { createFieldsInput } from './record-field-inputs.ts'
@@ -15,6 +16,7 @@ export function createTool(schema: Schema, spec: EntitySpec, names: EntityNames)
       (required.length > 0 ? ` (required: ${required.map((field) => field.name).join(', ')})` : '') +
       `. Answers { ${names.singular}: {...}, commit: { oid, status: "pending" } }; the commit reaches git at the next sync.`,
     input: createFieldsInput(spec),
+    output: z.object({ [names.singular]: recordResponseSchema(spec), commit: commitResponseSchema }),
     access: 'write',
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
     handler: async (args, { store }) => {

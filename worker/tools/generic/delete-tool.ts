@@ -1,7 +1,7 @@
 import * as z from 'zod'
 import type { EntitySpec } from '../../../shared/agi/types.ts'
 import { defineTool, type ToolDefinition } from '../tool.ts'
-import { commitResponse } from '../record-response.ts'
+import { commitResponse, commitResponseSchema } from '../record-response.ts'
 import { genericToolName, type EntityNames } from './entity-names.ts'
 import { expectedVersionInput, idInput, tenantIdInput } from '../tool-inputs.ts'
 
@@ -15,6 +15,7 @@ export function deleteTool(spec: EntitySpec, names: EntityNames): ToolDefinition
       'refer to (a customer with invoices) is refused with 422 `referenced`. ' +
       `Answers { deleted: { entity: "${spec.name}", id }, commit }.`,
     input: z.strictObject({ id: idInput(), expected_version: expectedVersionInput(), tenant_id: tenantIdInput }),
+    output: z.object({ deleted: z.object({ entity: z.literal(spec.name), id: z.string() }), commit: commitResponseSchema }),
     access: 'write',
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
     handler: async (args, { store }) => {

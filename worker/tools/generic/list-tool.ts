@@ -2,7 +2,7 @@ import * as z from 'zod'
 import { indexedFields, type EntitySpec, type FieldValue, type Schema } from '../../../shared/agi/types.ts'
 import type { DateRange } from '../../../shared/git-store/index.ts'
 import { defineTool, type ToolDefinition } from '../tool.ts'
-import { recordResponse } from '../record-response.ts'
+import { recordResponse, recordResponseSchema } from '../record-response.ts'
 import { coerceFields } from './coerce.ts'
 import { genericToolName, type EntityNames } from './entity-names.ts'
 import { tenantIdInput } from '../tool-inputs.ts'
@@ -33,6 +33,10 @@ export function listTool(schema: Schema, spec: EntitySpec, names: EntityNames): 
           'this order holding a value, else the range) and the rest are checked on its records, so a page may then hold fewer than `limit` records, even none, while next_cursor goes on. ') +
       `Answers { ${names.plural}: [...], next_cursor }; pass next_cursor back as \`cursor\` (with the same \`where\`) for the next page (null when there is none).`,
     input,
+    output: z.object({
+      [names.plural]: z.array(recordResponseSchema(spec)),
+      next_cursor: z.string().nullable().meta({ description: 'Pass it back as `cursor` for the next page; null on the last.' }),
+    }),
     access: 'read',
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
     handler: async (args, { store }) => {

@@ -51,14 +51,20 @@ export function createFieldsInput(spec: EntitySpec) {
   return z.strictObject(shape)
 }
 
-/** The fields an edit changes; `null` unsets a field that is not REQUIRED. */
+/** The fields an edit changes, each optional; removing one is the edit's `unset`, not a value here. */
 export function patchFieldsInput(spec: EntitySpec) {
   const shape: Record<string, z.ZodType> = {}
   for (const field of writableFields(spec)) {
-    if (field.name === 'tenant_id') shape[field.name] = unchangingTenantIdInput
-    else shape[field.name] = (field.required ? fieldInput(field) : fieldInput(field).nullable()).optional()
+    shape[field.name] = field.name === 'tenant_id' ? unchangingTenantIdInput : fieldInput(field).optional()
   }
   return z.strictObject(shape)
+}
+
+/** The fields an edit may remove: writable and not REQUIRED. */
+export function unsettableFields(spec: EntitySpec): string[] {
+  return writableFields(spec)
+    .filter((field) => !field.required && field.name !== 'tenant_id')
+    .map((field) => field.name)
 }
 
 /**

@@ -49,6 +49,26 @@ export const accountLedger = defineTool({
     limit: z.number().int().min(1).max(LEDGER_MAX_LIMIT).meta({ description: 'Lines per page, default 100.' }).optional(),
     cursor: z.string().min(1).max(2048).meta({ description: 'next_cursor of the previous page.' }).optional(),
   }),
+  output: z.object({
+    account: z.object({ code: z.string(), name: z.string().nullable(), type: z.string().nullable() }),
+    from: z.string().nullable().meta({ description: 'The first day, YYYY-MM-DD; null: from the first posting.' }),
+    to: z.string().meta({ description: 'The last day, YYYY-MM-DD.' }),
+    opening_balance: z.number().meta({ description: 'Every line dated before from: debit − credit.' }),
+    lines: z.array(
+      z.object({
+        id: z.string(),
+        journal_entry_id: z.string(),
+        date: z.string(),
+        position: z.number().nullable(),
+        description: z.string().nullable(),
+        debit: z.number(),
+        credit: z.number(),
+        balance: z.number().meta({ description: 'The running balance after this line: debit − credit.' }),
+      }),
+    ),
+    closing_balance: z.number().meta({ description: "The balance after the page's last line; the range's closing balance on its last page." }),
+    next_cursor: z.string().nullable(),
+  }),
   access: 'read',
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
   async handler(input, { store }) {

@@ -3,8 +3,9 @@ import type { AgiRecord, FieldValue } from '../../../shared/agi/index.ts'
 import { priceInvoiceLines } from '../../../shared/domain/index.ts'
 import { DomainRuleError } from '../../../shared/errors.ts'
 import { moneyFromJson, parseQuantity, quantityToNumber } from '../../../shared/money.ts'
-import { commitResponse, writtenRecordResponse } from '../record-response.ts'
+import { commitResponse, commitResponseSchema, writtenRecordResponse } from '../record-response.ts'
 import { defineTool } from '../tool.ts'
+import { erpRecordOutput, erpRecordsOutput } from './record-outputs.ts'
 import { amountInput, dateInput, quantityInput, idInput, tenantIdInput, textInput } from '../tool-inputs.ts'
 
 /** One commit per invoice: each line is a record, and a transaction's records must fit one request's storage calls. */
@@ -34,6 +35,7 @@ export const createInvoiceWithLines = defineTool({
     currency: z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code such as USD').meta({ description: 'ISO 4217 currency code; defaults to USD.' }).optional(),
     notes: textInput('Free-text notes printed on the invoice.', 10_000).optional(),
   }),
+  output: z.object({ invoice: erpRecordOutput('Invoice'), lines: erpRecordsOutput('InvoiceLineItem'), commit: commitResponseSchema }),
   access: 'write',
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
   async handler(input, { store }) {

@@ -1,9 +1,10 @@
 import * as z from 'zod'
 import { assertBalancedEntry, journalLineSideProblem, resolvePostingAccounts } from '../../../shared/domain/index.ts'
 import { moneyFromJson } from '../../../shared/money.ts'
-import { commitResponse, writtenRecordResponse } from '../record-response.ts'
+import { commitResponse, commitResponseSchema, writtenRecordResponse } from '../record-response.ts'
 import { defineTool } from '../tool.ts'
 import { dateInput, nonNegativeAmountInput, tenantIdInput, textInput } from '../tool-inputs.ts'
+import { erpRecordOutput, erpRecordsOutput } from './record-outputs.ts'
 import { linesMessage, stageJournalLines, type LineToPost } from './journal-lines.ts'
 import { listAllRecords } from './list-all-records.ts'
 
@@ -44,6 +45,7 @@ export const createJournalEntry = defineTool({
     memo: textInput('What the entry records, e.g. "June rent".', 2000),
     lines: z.array(lineInput).min(2).max(MAX_JOURNAL_LINES).meta({ description: `The lines, 2 to ${MAX_JOURNAL_LINES}.` }),
   }),
+  output: z.object({ journal_entry: erpRecordOutput('JournalEntry'), lines: erpRecordsOutput('JournalLine'), commit: commitResponseSchema }),
   access: 'write',
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
   async handler(input, { store }) {

@@ -2,8 +2,9 @@ import * as z from 'zod'
 import type { AgiRecord, FieldValue } from '../../../shared/agi/index.ts'
 import { applyPayment, requireMoneyField, requireTextField, shortId } from '../../../shared/domain/index.ts'
 import { formatMoney, moneyFromJson } from '../../../shared/money.ts'
-import { commitResponse, writtenRecordResponse } from '../record-response.ts'
+import { commitResponse, commitResponseSchema, writtenRecordResponse } from '../record-response.ts'
 import { defineTool } from '../tool.ts'
+import { erpRecordOutput } from './record-outputs.ts'
 import { dateInput, positiveAmountInput, idInput, tenantIdInput, textInput } from '../tool-inputs.ts'
 
 export const recordPayment = defineTool({
@@ -23,6 +24,7 @@ export const recordPayment = defineTool({
     method: textInput('How it was paid, e.g. bank transfer, card, cash.', 100).optional(),
     reference: textInput('Bank or processor reference.', 200).optional(),
   }),
+  output: z.object({ payment: erpRecordOutput('Payment'), invoice: erpRecordOutput('Invoice'), commit: commitResponseSchema }),
   access: 'write',
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
   async handler(input, { store }) {

@@ -1,9 +1,10 @@
 import * as z from 'zod'
 import { assertBalancedEntry, mirrorJournalLines, numberField, requireMoneyField, requireTextField, shortId, textField } from '../../../shared/domain/index.ts'
 import { DomainRuleError } from '../../../shared/errors.ts'
-import { commitResponse, writtenRecordResponse } from '../record-response.ts'
+import { commitResponse, commitResponseSchema, writtenRecordResponse } from '../record-response.ts'
 import { defineTool } from '../tool.ts'
 import { dateInput, idInput, tenantIdInput, textInput } from '../tool-inputs.ts'
+import { erpRecordOutput, erpRecordsOutput } from './record-outputs.ts'
 import { stageJournalLines, type LineToPost } from './journal-lines.ts'
 import { listAllRecords } from './list-all-records.ts'
 
@@ -20,6 +21,12 @@ export const reverseJournalEntry = defineTool({
     journal_entry_id: idInput('Id of the journal entry to reverse.'),
     date: dateInput('Accounting date of the reversal, YYYY-MM-DD; defaults to today (UTC).').optional(),
     memo: textInput('Memo of the reversal; defaults to "Reversal: <original memo>".', 2000).optional(),
+  }),
+  output: z.object({
+    journal_entry: erpRecordOutput('JournalEntry'),
+    lines: erpRecordsOutput('JournalLine'),
+    reversed_journal_entry: erpRecordOutput('JournalEntry'),
+    commit: commitResponseSchema,
   }),
   access: 'write',
   // Cancels the original's effect on the books. A repeat changes nothing more: it is refused as already_reversed.

@@ -16,6 +16,21 @@ export const trialBalance = defineTool({
     tenant_id: tenantIdInput,
     as_of: dateInput('Include entries dated on or before this day, YYYY-MM-DD; defaults to today (UTC).').optional(),
   }),
+  output: z.object({
+    as_of: z.string().meta({ description: 'The last day counted, YYYY-MM-DD.' }),
+    accounts: z.array(
+      z.object({
+        code: z.string(),
+        // Null when no account of the chart has the code the lines post to.
+        name: z.string().nullable(),
+        type: z.string().nullable(),
+        debit: z.number(),
+        credit: z.number(),
+        balance: z.number().meta({ description: 'debit − credit: positive is a debit balance.' }),
+      }),
+    ),
+    totals: z.object({ debit: z.number(), credit: z.number() }),
+  }),
   access: 'read',
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
   async handler(input, { store }) {

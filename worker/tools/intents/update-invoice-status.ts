@@ -1,8 +1,9 @@
 import * as z from 'zod'
 import { assertInvoiceTransition, INVOICE_STATUSES, requireTextField, shortId } from '../../../shared/domain/index.ts'
 import { editMessage } from '../../../shared/git-store/messages.ts'
-import { commitResponse, writtenRecordResponse } from '../record-response.ts'
+import { commitResponse, commitResponseSchema, writtenRecordResponse } from '../record-response.ts'
 import { defineTool } from '../tool.ts'
+import { erpRecordOutput } from './record-outputs.ts'
 import { expectedVersionInput, idInput, tenantIdInput } from '../tool-inputs.ts'
 
 export const updateInvoiceStatus = defineTool({
@@ -20,6 +21,7 @@ export const updateInvoiceStatus = defineTool({
     status: z.enum(INVOICE_STATUSES).meta({ description: 'The new status: sent, paid or void (draft only as a starting point; no invoice returns to it).' }),
     expected_version: expectedVersionInput('The invoice version you last read; the change fails with a conflict if it is stale.'),
   }),
+  output: z.object({ invoice: erpRecordOutput('Invoice'), commit: commitResponseSchema }),
   access: 'write',
   // Voiding is final, hence destructive. Repeating a call changes nothing more: the second one is refused.
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
