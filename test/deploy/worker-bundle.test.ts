@@ -44,11 +44,12 @@ describe('the Worker bundle (wrangler deploy --dry-run)', () => {
     expect(gzipKib).toBeLessThanOrEqual(GZIP_BUDGET_KIB)
 
     // What esbuild put in, by source file: zod's locales beyond English (kept whole by a single
-    // `import { z } from 'zod'`) and the MCP SDK's ajv validator (aliased out in wrangler.jsonc) must not be there.
+    // `import { z } from 'zod'`), the MCP SDK's ajv validator (aliased out in wrangler.jsonc) and any other JSON
+    // Schema validator (the MCP server needs none: it never elicits) must not be there.
     const meta = JSON.parse(await readFile(join(outDir, 'meta.json'), 'utf8')) as Metafile
     const inputs = Object.entries(meta.outputs).flatMap(([, bundle]) => Object.keys(bundle.inputs))
     expect(inputs.filter((path) => /node_modules\/zod\/.*\/locales\/(?!en\.js)/.test(path))).toEqual([])
-    expect(inputs.filter((path) => /node_modules\/(ajv|ajv-formats|fast-uri)\//.test(path))).toEqual([])
+    expect(inputs.filter((path) => /node_modules\/(ajv|ajv-formats|fast-uri|@cfworker\/json-schema)\//.test(path))).toEqual([])
     expect(inputs.some((path) => path.endsWith('worker/build/ajv-unavailable.ts'))).toBe(true)
   })
 })

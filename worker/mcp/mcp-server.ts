@@ -1,11 +1,11 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js'
 import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js'
-import { CfWorkerJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/cfworker'
 import packageJson from '../../package.json' with { type: 'json' }
 import type { ToolDefinition } from '../tools/tool.ts'
 import { mcpToolList } from '../tools/tool-listing.ts'
 import { callTool, type McpCallContext } from './call-tool.ts'
 import { IDEMPOTENCY_KEY_META } from './idempotency-meta.ts'
+import { noElicitationValidator } from './no-elicitation-validator.ts'
 import { registerResources } from './resources.ts'
 
 const INSTRUCTIONS =
@@ -25,8 +25,8 @@ export function createMcpServer(tools: readonly ToolDefinition[], context: McpCa
     {
       capabilities: { tools: {}, resources: {} },
       instructions: INSTRUCTIONS,
-      // The default validator (ajv) compiles schemas with `new Function`, which workerd refuses.
-      jsonSchemaValidator: new CfWorkerJsonSchemaValidator(),
+      // The default (ajv) compiles schemas with `new Function`, which workerd refuses; and nothing here needs one.
+      jsonSchemaValidator: noElicitationValidator,
     },
   )
   server.setRequestHandler(ListToolsRequestSchema, () => mcpToolList(tools))
