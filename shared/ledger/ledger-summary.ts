@@ -231,9 +231,10 @@ export async function foldLedger(access: LedgerAccess, options: { maxLines?: num
   const touched = names.filter((month) => month >= first)
   const previous = names.filter((month) => month < first).at(-1)
   const loaded = await Promise.all([...touched, ...(previous === undefined ? [] : [previous])].map((month) => readMonth(objects, tenant, month, state.months[month] as string)))
-  // A month object that cannot be read: the summary cannot be trusted to fold into; it is rebuilt from the start.
   if (loaded.some((month) => month === null)) {
-    if (state.through === null) throw new Error(`ledger summary of ${tenant}: a month object of a new summary is missing`)
+    // Gone because another fold moved the state meanwhile (and removed what it replaced): that fold did this work.
+    if ((await readLedgerState(objects, tenant)).version !== read.version) return { folded: 0, moved: false }
+    // Missing or unreadable under the state that names it: the summary cannot be folded into; it is rebuilt.
     return foldFromScratch(access, read.version, maxLines, settledBefore)
   }
   const months = new Map(touched.map((month, index) => [month, loaded[index] as MonthTotals]))

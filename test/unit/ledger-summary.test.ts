@@ -227,6 +227,28 @@ describe('trial_balance over the ledger summary', () => {
     expect(check.problems).toEqual([])
   })
 
+  it('a fold whose month objects another fold replaced stands back, and does not rebuild', async () => {
+    const books = await ledger()
+    const dice = new Dice(17)
+    const postSome = async () => {
+      for (let index = 0; index < 20; index++) await books.call('create_journal_entry', post(dice, dateIn(dice)))
+      books.clock.now += 11 * MINUTE
+    }
+    await postSome()
+    await foldLedger(ledgerAccess(books.store()))
+    await postSome()
+    // The first fold has read the state and waits to read a month object; the second replaces that object meanwhile.
+    const held = books.gated.gate((call) => call.op === 'get' && call.key.startsWith(`${SUMMARY_PREFIX}acme/ledger/`) && !call.key.endsWith('state.json'))
+    const first = foldLedger(ledgerAccess(books.store(books.counting)))
+    await held.reached
+    const second = await foldLedger(ledgerAccess(books.store()))
+    books.counting.reset()
+    held.release()
+    expect([second.moved, await first]).toEqual([true, { folded: 0, moved: false }])
+    expect(books.counting.counts().put, 'the first fold wrote nothing').toBe(0)
+    expect(await books.call('trial_balance', { as_of: '2026-12-31' })).toEqual(await books.reference('2026-12-31'))
+  })
+
   it('an open transaction holds folds back, however old, until it is settled', async () => {
     const books = await ledger()
     const dice = new Dice(13)
