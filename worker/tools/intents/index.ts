@@ -3,6 +3,7 @@
  * transaction (one commit), so totals, balances and links are right by construction.
  */
 import type { ToolDefinition } from '../tool.ts'
+import { agedReceivables } from './aged-receivables.ts'
 import { createInvoiceWithLines } from './create-invoice-with-lines.ts'
 import { createJournalEntry } from './create-journal-entry.ts'
 import { recordPayment } from './record-payment.ts'
@@ -17,6 +18,7 @@ export const INTENT_TOOLS: ToolDefinition[] = [
   createJournalEntry,
   reverseJournalEntry,
   trialBalance,
+  agedReceivables,
 ]
 
-export { createInvoiceWithLines, createJournalEntry, recordPayment, reverseJournalEntry, trialBalance, updateInvoiceStatus }
+export { agedReceivables, createInvoiceWithLines, createJournalEntry, recordPayment, reverseJournalEntry, trialBalance, updateInvoiceStatus }

@@ -1,0 +1,76 @@
+import { z } from 'zod'
+import { ageReceivables, AGEING_BUCKETS, textField, type AgeingAmounts } from '../../../shared/domain/index.ts'
+import type { GitStore } from '../../../shared/git-store/index.ts'
+import { parseRecordKey, recordKey } from '../../../shared/keys.ts'
+import { moneyToNumber } from '../../../shared/money.ts'
+import { defineTool } from '../tool.ts'
+import { dateInput, idInput, tenantIdInput } from '../tool-inputs.ts'
+import { listAllRecords } from './list-all-records.ts'
+
+const DEFAULT_CUSTOMERS = 50
+const MAX_CUSTOMERS = 200
+
+export const agedReceivables = defineTool({
+  name: 'aged_receivables',
+  title: 'Aged receivables',
+  description:
+    'What customers owe on sent invoices, by days past due as of as_of (default today, UTC): current (not yet due), 1–30, 31–60, 61–90 and over 90 days. ' +
+    'An invoice counts when it is sent and issued on or before as_of, for its open amount (total − amount_paid as it stands now); without a due date its issue date is taken as due. Drafts, paid and void invoices are left out. ' +
+    'One row per customer and currency (currencies are never added together), in customer id order, with the customer’s name, the five buckets, the total and the number of open invoices; totals holds the grand totals per currency over all customers, on every page. ' +
+    'A page is `limit` customers (default 50, at most 200), each with all its open invoices; pass next_cursor back as `cursor` for the next (null when there is none). ' +
+    'Each page reads all open invoices (not the paid or void ones), so its cost grows with open invoices only. Reads only.',
+  input: z.strictObject({
+    tenant_id: tenantIdInput,
+    as_of: dateInput('Age invoices as of this day, YYYY-MM-DD; defaults to today (UTC).').optional(),
+    limit: z.number().int().min(1).max(MAX_CUSTOMERS).describe(`customers per page, default ${DEFAULT_CUSTOMERS}`).optional(),
+    cursor: idInput('next_cursor of the previous page (the last customer id it held).').optional(),
+  }),
+  access: 'read',
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+  async handler(input, { store }) {
+    const asOf = input.as_of ?? new Date().toISOString().slice(0, 10)
+    const limit = input.limit ?? DEFAULT_CUSTOMERS
+    // The status index holds only what is open: paid and void invoices, however many, are never read.
+    const open = await listAllRecords(store, 'Invoice', { status: 'sent' })
+    const ageing = ageReceivables(open.map((stored) => stored.record), asOf)
+    const after = input.cursor === undefined ? ageing.rows : ageing.rows.filter((row) => row.customerId > (input.cursor as string))
+    const customers = [...new Set(after.map((row) => row.customerId))]
+    const onPage = customers.slice(0, limit)
+    const last = onPage.at(-1)
+    const rows = after.filter((row) => last !== undefined && row.customerId <= last)
+    const names = await customerNames(store, onPage, input.cursor)
+    return {
+      as_of: ageing.asOf,
+      customers: rows.map((row) => ({ customer_id: row.customerId, name: names.get(row.customerId) ?? null, currency: row.currency, ...amountsAnswer(row) })),
+      totals: ageing.totals.map((total) => ({ currency: total.currency, customers: total.customers, ...amountsAnswer(total) })),
+      next_cursor: customers.length > limit && last !== undefined ? last : null,
+    }
+  },
+})
+
+function amountsAnswer(amounts: AgeingAmounts) {
+  const buckets = Object.fromEntries(AGEING_BUCKETS.map((bucket) => [bucket, moneyToNumber(amounts[bucket])]))
+  return { ...buckets, total: moneyToNumber(amounts.total), open_invoices: amounts.openInvoices }
+}
+
+/**
+ * The names of a page's customers (sorted ids, all after `cursor`): customers are listed in id order, so one list page
+ * from the cursor on holds them all when they are dense among the tenant's customers (the usual case). Only those
+ * past the end of that page are read one by one, in parallel: at most one GET per customer on the page.
+ */
+async function customerNames(store: GitStore, ids: readonly string[], cursor: string | undefined): Promise<Map<string, string | null>> {
+  const names = new Map<string, string | null>()
+  if (ids.length === 0) return names
+  const start = cursor === undefined ? undefined : recordKey(store.schema, store.tenant, 'Customer', cursor)
+  const page = await store.list('Customer', { limit: MAX_CUSTOMERS, cursor: start })
+  for (const stored of page.records) names.set(stored.record.id, textField(stored.record, 'name') ?? null)
+  // Past a page that ended, no customer remains to read; a deleted one simply has no name.
+  const lastListed = page.cursor === undefined ? undefined : parseRecordKey(store.schema, page.cursor).id
+  const beyond = lastListed === undefined ? [] : ids.filter((id) => id > lastListed)
+  const read = await Promise.all(beyond.map((id) => store.read('Customer', id)))
+  beyond.forEach((id, index) => {
+    const stored = read[index]
+    names.set(id, stored === null || stored === undefined ? null : (textField(stored.record, 'name') ?? null))
+  })
+  return names
+}
