@@ -53,20 +53,28 @@ function amountsAnswer(amounts: AgeingAmounts) {
   return { ...buckets, total: moneyToNumber(amounts.total), open_invoices: amounts.openInvoices }
 }
 
+/** List pages of customers read for one page's names before the rest are read one by one. */
+const NAME_LIST_PAGES = 3
+
 /**
- * The names of a page's customers (sorted ids, all after `cursor`): customers are listed in id order, so one list page
- * from the cursor on holds them all when they are dense among the tenant's customers (the usual case). Only those
- * past the end of that page are read one by one, in parallel: at most one GET per customer on the page.
+ * The names of a page's customers (sorted ids, all after `cursor`): customers are listed in id order from the cursor on,
+ * so a few list pages (two calls each) hold them all when they are dense among the tenant's customers, the usual case.
+ * Those still past the last page listed are read one by one, in parallel: at most one GET per customer on the page.
  */
 async function customerNames(store: GitStore, ids: readonly string[], cursor: string | undefined): Promise<Map<string, string | null>> {
   const names = new Map<string, string | null>()
-  if (ids.length === 0) return names
-  const start = cursor === undefined ? undefined : recordKey(store.schema, store.tenant, 'Customer', cursor)
-  const page = await store.list('Customer', { limit: MAX_CUSTOMERS, cursor: start })
-  for (const stored of page.records) names.set(stored.record.id, textField(stored.record, 'name') ?? null)
-  // Past a page that ended, no customer remains to read; a deleted one simply has no name.
-  const lastListed = page.cursor === undefined ? undefined : parseRecordKey(store.schema, page.cursor).id
-  const beyond = lastListed === undefined ? [] : ids.filter((id) => id > lastListed)
+  const last = ids.at(-1)
+  if (last === undefined) return names
+  let listFrom = cursor === undefined ? undefined : recordKey(store.schema, store.tenant, 'Customer', cursor)
+  // The id of the last customer listed; undefined once the list has ended (a customer not seen by then is gone).
+  let listedUpTo: string | undefined = ''
+  for (let page = 0; page < NAME_LIST_PAGES && listedUpTo !== undefined && listedUpTo < last; page++) {
+    const listed = await store.list('Customer', { limit: MAX_CUSTOMERS, cursor: listFrom })
+    for (const stored of listed.records) names.set(stored.record.id, textField(stored.record, 'name') ?? null)
+    listFrom = listed.cursor
+    listedUpTo = listed.cursor === undefined ? undefined : parseRecordKey(store.schema, listed.cursor).id
+  }
+  const beyond = listedUpTo === undefined ? [] : ids.filter((id) => id > listedUpTo)
   const read = await Promise.all(beyond.map((id) => store.read('Customer', id)))
   beyond.forEach((id, index) => {
     const stored = read[index]
