@@ -2,7 +2,7 @@ import { reset } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { afterEach, describe, expect, it } from 'vitest'
 import { indexedFields } from '../../shared/agi/types.ts'
-import { writeIndexMarker } from '../../shared/git-store/index.ts'
+import { GitStore, writeIndexMarker } from '../../shared/git-store/index.ts'
 import { CountingObjectStore } from '../../shared/object-store/counting-store.ts'
 import { ERP_SCHEMA } from '../../shared/schema/index.ts'
 import { R2ObjectStore } from '../../worker/r2-object-store.ts'
@@ -123,6 +123,26 @@ describe('aged_receivables', () => {
     ]
     expect(first.totals).toEqual(totals)
     expect(second.totals).toEqual(totals)
+  })
+
+  it('names every customer of a page that spans more than one page of the customer list', async () => {
+    const store = new GitStore({ objects: bucket(), schema: ERP_SCHEMA, tenant: 'acme', author: { name: 'Seeder', email: 'seed@example.com' } })
+    const { value: ids } = await store.transaction('seed 250 customers', async (tx) => Array.from({ length: 250 }, (_, i) => tx.create('Customer', { name: `Customer ${i}` }).id))
+    const owing = ids.filter((_, i) => i % 10 === 9)
+    await store.transaction(
+      'seed their invoices',
+      async (tx) => {
+        for (const id of owing) tx.create('Invoice', { customer_id: id, status: 'sent', total: 1_000n, amount_paid: 0n, due_date: daysBefore(3) })
+      },
+      { enforceCrud: false },
+    )
+    const nameOf = new Map(ids.map((id, i) => [id, `Customer ${i}`]))
+    const all = await ok('aged_receivables', { as_of: AS_OF, limit: 200 })
+    expect(all.customers.map((row: any) => [row.customer_id, row.name])).toEqual(owing.map((id) => [id, nameOf.get(id)]))
+    const first = await ok('aged_receivables', { as_of: AS_OF, limit: 20 })
+    const rest = await ok('aged_receivables', { as_of: AS_OF, limit: 20, cursor: first.next_cursor })
+    expect([...first.customers, ...rest.customers].map((row: any) => row.name)).toEqual(owing.map((id) => nameOf.get(id)))
+    expect(rest.next_cursor).toBeNull()
   })
 
   it('sees only the caller’s tenant', async () => {
