@@ -149,6 +149,7 @@ function plausible(tool: string): Record<string, unknown> {
     create_journal_entry: { date: '2026-06-30', memo: 'Fuzz', lines: journal },
     reverse_journal_entry: { journal_entry_id: world.entry },
     trial_balance: { as_of: '2026-12-31' },
+    aged_receivables: { as_of: '2026-12-31', limit: 10 },
   }
   return Object.hasOwn(table, tool) ? (table[tool] as Record<string, unknown>) : {}
 }
