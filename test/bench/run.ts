@@ -432,12 +432,13 @@ function readsTargets(reads: any, fullScale: boolean): Target[] {
     met: ledger.missing === true ? false : ledger.calls <= 6,
     measured: ledger.missing === true ? `the tool is missing (answered ${ledger.status})` : `${ledger.calls} calls (${ledger.roundTrips} round trips), ${ledger.rows} rows, ${heapText(ledger.heap)}`,
   })
-  // Each page reads the status index to its end (≤ 3 calls per 200 open invoices) and its customers' names (≤ 3 list
+  // Each page reads the status index to its end (≤ 3 calls per 100 open invoices: R2 lists at most 100 objects with their
+  // metadata per call) and its customers' names (≤ 3 list
   // pages of 2 calls): never the paid or void invoices.
   const aged = reads.agedReceivables
-  const agedBound = 3 * Math.ceil((aged.openInvoices + 1) / 200) + 6
+  const agedBound = 3 * Math.ceil((aged.openInvoices + 1) / 100) + 6
   targets.push({
-    target: `aged_receivables: each page ≤ 3 storage calls per 200 open invoices + 6 for its customers' names (here ${agedBound})`,
+    target: `aged_receivables: each page ≤ 3 storage calls per 100 open invoices + 6 for its customers' names (here ${agedBound})`,
     met: aged.maxCallsPerPage <= agedBound,
     measured: `${aged.openInvoices} open of ${n0(reads.books.invoices)} invoices: ${aged.pages} pages, at most ${aged.maxCallsPerPage} calls per page (${aged.firstPage.get} GET on the first)`,
   })
