@@ -6,5 +6,6 @@ export { applyPayment, invoiceBalance, type AppliedPayment, type InvoiceAmounts 
 export { assertBalancedEntry, journalLineSideProblem, journalTotals, mirrorJournalLines, MIN_JOURNAL_LINES, type JournalAmounts } from './journal.ts'
 export { resolvePostingAccounts } from './accounts.ts'
 export { ledgerTrialBalance, trialBalance, trialBalanceOfTotals, type AccountBalance, type LedgerTrialBalance, type PostedLine, type TrialBalance, type TrialBalanceRow } from './trial-balance.ts'
+export { ageingBucket, ageReceivables, AGEING_BUCKETS, daysBetween, openReceivable, type AgeingAmounts, type AgeingBucket, type AgeingRow, type AgeingTotals, type ReceivablesAgeing } from './receivables-ageing.ts'
 export { checkBooks, type Violation, type ViolationRule } from './check-books.ts'
 export { boolField, moneyField, numberField, requireMoneyField, requireTextField, shortId, textField } from './record-fields.ts'

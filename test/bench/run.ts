@@ -6,6 +6,7 @@
  * Figures are ratios and operation counts from the same run: timings on a shared machine are noisy.
  */
 import { spawn } from 'node:child_process'
+import { createServer } from 'node:net'
 import { existsSync } from 'node:fs'
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { cpus, totalmem } from 'node:os'
@@ -38,11 +39,11 @@ const markdownFile = resolve(ROOT, values.markdown ?? (quick || only !== undefin
 const SCALE = quick
   ? {
       sync: { seedFiles: 5_000, entryCount: 1_000, naiveEntries: 100, naiveTimeBoxMs: 20_000, plantSample: 50, scaleSeedFiles: 50_000 },
-      worker: { costRepeats: 3, latencyCalls: 20, concurrentCalls: 64, contentionRounds: 3, historySmall: 100, historyBig: 5_000, invoices: 1_000 },
+      worker: { costRepeats: 3, latencyCalls: 20, concurrentCalls: 64, contentionRounds: 3, historySmall: 100, historyBig: 5_000, invoices: 1_000, readsLines: 10_000, readsInvoices: 2_000, readsCustomers: 200 },
     }
   : {
       sync: { seedFiles: 50_000, entryCount: 10_000, naiveEntries: 500, naiveTimeBoxMs: 240_000, plantSample: 250, scaleSeedFiles: 500_000 },
-      worker: { costRepeats: 5, latencyCalls: 100, concurrentCalls: 320, contentionRounds: 10, historySmall: 100, historyBig: 100_000, invoices: 1_000 },
+      worker: { costRepeats: 5, latencyCalls: 100, concurrentCalls: 320, contentionRounds: 10, historySmall: 100, historyBig: 100_000, invoices: 1_000, readsLines: 100_000, readsInvoices: 20_000, readsCustomers: 200 },
     }
 
 const log = (line: string) => console.log(`[bench] ${line}`)
@@ -86,14 +87,18 @@ async function runWorkerBench(): Promise<WorkerSections> {
   const vitest = join(ROOT, 'node_modules', 'vitest', 'vitest.mjs')
   if (!existsSync(vitest)) throw new Error('vitest is not installed: run npm install')
   log('Worker: storage cost, latency and reads inside workerd (vitest, test/bench/workerd)')
+  // workerd's inspector, for the heap sampler (test/bench/workerd/heap-sampler.ts); it needs the files run one at a time.
+  const inspectorPort = await freePort()
   const code = await new Promise<number | null>((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [vitest, 'run', '--config', 'test/bench/workerd/vitest.config.ts', '--reporter=dot'], {
+    const args = [vitest, 'run', '--config', 'test/bench/workerd/vitest.config.ts', '--reporter=dot', `--inspect=${inspectorPort}`, '--no-file-parallelism']
+    const child = spawn(process.execPath, args, {
       cwd: ROOT,
       stdio: ['ignore', 'inherit', 'inherit'],
       env: {
         ...process.env,
         BENCH_WORKER_CONFIG: JSON.stringify(SCALE.worker),
         BENCH_WORKER_OUT: outputs,
+        BENCH_INSPECTOR_PORT: String(inspectorPort),
         WRANGLER_SEND_METRICS: 'false',
         CLOUDFLARE_CF_FETCH_ENABLED: 'false',
       },
@@ -112,6 +117,18 @@ async function runWorkerBench(): Promise<WorkerSections> {
   }
   if (code !== 0) throw new Error(`the Worker benchmark failed (vitest exited with ${code})`)
   return sections
+}
+
+/** A port nothing listens on now (asked of the system, then released). */
+function freePort(): Promise<number> {
+  return new Promise((resolvePromise, reject) => {
+    const server = createServer()
+    server.on('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() => (typeof address === 'object' && address !== null ? resolvePromise(address.port) : reject(new Error('no port'))))
+    })
+  })
 }
 
 // ---------------------------------------------------------------- reporting
@@ -269,6 +286,40 @@ function printWorker(sections: WorkerSections): void {
       [`whole collection, limit 200 (${list.wholeCollection.pages} pages; at most ${list.wholeCollection.maxListsPerPage} list calls per page)`, list.wholeCollection.records, list.wholeCollection.list, list.wholeCollection.get],
     ])
   }
+  const reads = sections.readsAtScale
+  if (reads !== undefined) printReadsAtScale(reads)
+}
+
+const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(1)
+/** Heap the call added at its peak, above the isolate's heap after a collection just before it. */
+const heapPeak = (heap: any): number | null => (heap === null || heap === undefined ? null : heap.peakBytes - heap.baselineBytes)
+
+function printReadsAtScale(reads: any): void {
+  const { books } = reads
+  const row = (label: string, m: any, rows: number | string) => [label, rows, m.calls, m.get, m.list, m.put, m.roundTrips, orDash(heapPeak(m.heap), mb), orDash(m.heap?.baselineBytes, mb)]
+  const pages = (label: string, p: any) => [label, p.rows, p.calls, p.get, p.list, 0, p.roundTrips, orDash(p.maxHeapPeakBytes, mb), '']
+  const ledger = reads.accountLedger
+  const aged = reads.agedReceivables
+  const byCustomer = reads.listInvoicesByCustomer
+  table(
+    `Reads at scale: ${n0(books.journalLines)} journal lines (${n0(books.journalEntries)} entries, ${books.accounts} accounts), ${n0(books.invoices)} invoices over ${books.customers} customers (${n0(books.openInvoices)} open); storage calls before the answer, warm isolate`,
+    ['call', 'rows', 'storage calls', 'GET', 'LIST', 'PUT', 'round trips', 'heap peak MB (above idle)', 'idle heap MB'],
+    [
+      row('trial_balance', reads.trialBalance, `${reads.trialBalance.accounts} accounts`),
+      ledger.missing === true ? ['account_ledger, one page (limit 100)', 'TOOL MISSING', '–', '–', '–', '–', '–', '–', '–'] : row(`account_ledger ${ledger.args.account_code}, ${ledger.args.from}..${ledger.args.to}, one page (limit 100)`, ledger, ledger.rows ?? '?'),
+      row('aged_receivables, first page (limit 100 customers)', aged.firstPage, `${aged.firstPage.rows} customers`),
+      pages(`aged_receivables, all ${aged.pages} pages (heap: largest page)`, aged),
+      row(`list_invoices where customer_id, first page (limit 50 of ${byCustomer.matches})`, byCustomer.first, byCustomer.first.rows),
+      pages(`list_invoices where customer_id, all ${byCustomer.all.pages} pages`, byCustomer.all),
+      row('list_invoices where status = sent, first page (limit 50)', reads.listInvoicesByStatus, reads.listInvoicesByStatus.rows),
+      row(`delete_customer, referenced by ${byCustomer.matches} invoices (422 ${reads.deleteCustomer.referenced.code})`, reads.deleteCustomer.referenced, '–'),
+      row('delete_customer, not referenced', reads.deleteCustomer.unreferenced, '–'),
+    ],
+  )
+  note(
+    `  Books planted in ${s(books.seedMs)} (${n0(books.plantedObjects)} records and index entries, ${n0(books.plantedObjects / (books.seedMs / 1000))}/s). ` +
+      'Heap: used V8 heap of the isolate sampled through the inspector during the call, above the heap after a full collection just before it (–: no sampler).',
+  )
 }
 
 interface Target {
@@ -357,6 +408,54 @@ function evaluateTargets(sync: SyncBenchResult | undefined, worker: WorkerSectio
       measured: `first page ${list.firstPageDefault.list} list / ${list.firstPageDefault.get} GET; limit 200: ${list.firstPageLimit200.list} / ${list.firstPageLimit200.get}; where: ${list.firstPageWhereStatusSent.list} / ${list.firstPageWhereStatusSent.get}; all ${list.wholeCollection.pages} pages: ${list.wholeCollection.list} list / ${list.wholeCollection.get} GET`,
     })
   }
+  const reads = worker?.readsAtScale
+  if (reads !== undefined) targets.push(...readsTargets(reads, fullScale))
+  return targets
+}
+
+/** Reads at scale: whole-ledger reports bounded in calls and heap; paged reads bounded per page, whatever the books hold. */
+function readsTargets(reads: any, fullScale: boolean): Target[] {
+  const targets: Target[] = []
+  const heapText = (heap: any) => (heapPeak(heap) === null ? 'no heap figure' : `${mb(heapPeak(heap) as number)} MB heap`)
+  const tb = reads.trialBalance
+  const tbHeap = heapPeak(tb.heap)
+  targets.push({
+    target: `trial_balance over ${n0(reads.books.journalLines)} journal lines: ≤ 50 storage calls and ≤ 64 MB heap`,
+    met: fullScale ? tb.calls <= 50 && tbHeap !== null && tbHeap <= 64 * 2 ** 20 : null,
+    measured: `${tb.calls} calls (${tb.roundTrips} round trips), ${heapText(tb.heap)}`,
+  })
+  // One page of the account_code index (one list, two more only to confirm recent writers) plus finding the account by
+  // its code the same way.
+  const ledger = reads.accountLedger
+  targets.push({
+    target: 'account_ledger, one page of 100 lines: ≤ 3 storage calls for the page + 3 for the account',
+    met: ledger.missing === true ? false : ledger.calls <= 6,
+    measured: ledger.missing === true ? `the tool is missing (answered ${ledger.status})` : `${ledger.calls} calls (${ledger.roundTrips} round trips), ${ledger.rows} rows, ${heapText(ledger.heap)}`,
+  })
+  // Each page reads the status index to its end (≤ 3 calls per 100 open invoices: R2 lists at most 100 objects with their
+  // metadata per call) and its customers' names (≤ 3 list
+  // pages of 2 calls): never the paid or void invoices.
+  const aged = reads.agedReceivables
+  const agedBound = 3 * Math.ceil((aged.openInvoices + 1) / 100) + 6
+  targets.push({
+    target: `aged_receivables: each page ≤ 3 storage calls per 100 open invoices + 6 for its customers' names (here ${agedBound})`,
+    met: aged.maxCallsPerPage <= agedBound,
+    measured: `${aged.openInvoices} open of ${n0(reads.books.invoices)} invoices: ${aged.pages} pages, at most ${aged.maxCallsPerPage} calls per page (${aged.firstPage.get} GET on the first)`,
+  })
+  const byCustomer = reads.listInvoicesByCustomer
+  const expected = Math.min(byCustomer.limit, byCustomer.matches)
+  targets.push({
+    target: 'list_invoices where customer_id: first page ≤ 3 storage calls, holding min(limit, matches) records',
+    met: byCustomer.first.calls <= 3 && byCustomer.first.rows === expected,
+    measured: `${byCustomer.first.calls} calls, ${byCustomer.first.rows} of ${byCustomer.matches} (limit ${byCustomer.limit}); all ${byCustomer.all.pages} pages ${byCustomer.all.calls} calls`,
+  })
+  // The delete protocol's own calls (intent, claim, roll back) and one list per field that refers to customers.
+  const referenced = reads.deleteCustomer.referenced
+  targets.push({
+    target: 'delete_customer of a referenced customer: refused (422) in ≤ 10 storage calls, however many invoices refer to it',
+    met: referenced.status === 422 && referenced.calls <= 10,
+    measured: `${referenced.calls} calls (${referenced.roundTrips} round trips) with ${byCustomer.matches} invoices; not referenced: ${reads.deleteCustomer.unreferenced.calls}`,
+  })
   return targets
 }
 

@@ -149,6 +149,8 @@ function plausible(tool: string): Record<string, unknown> {
     create_journal_entry: { date: '2026-06-30', memo: 'Fuzz', lines: journal },
     reverse_journal_entry: { journal_entry_id: world.entry },
     trial_balance: { as_of: '2026-12-31' },
+    account_ledger: { account_code: '1000', from: '2026-06-01', to: '2026-12-31' },
+    aged_receivables: { as_of: '2026-12-31', limit: 10 },
   }
   return Object.hasOwn(table, tool) ? (table[tool] as Record<string, unknown>) : {}
 }

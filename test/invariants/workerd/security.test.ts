@@ -92,6 +92,8 @@ function argsFor(tool: string, ids: Ids, code: string): Record<string, unknown> 
     create_journal_entry: { date: '2026-07-01', memo: 'x', lines: [{ account_code: code, debit: 1 }, { account_code: `${code}9`, credit: 1 }] },
     reverse_journal_entry: { journal_entry_id: ids.entry, date: '2026-07-02' },
     trial_balance: { as_of: '2026-12-31' },
+    account_ledger: { account_code: code, from: '2026-06-01', to: '2026-12-31' },
+    aged_receivables: { as_of: '2026-12-31', limit: 10 },
   }
   const args = table[tool]
   if (args === undefined) throw new Error(`no arguments for ${tool}: add it to the table`)

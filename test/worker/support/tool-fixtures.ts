@@ -89,5 +89,6 @@ export const TOOL_FIXTURES: Record<string, ToolFixture> = {
   create_journal_entry: async (c) => (await c.books(), BALANCED_ENTRY),
   reverse_journal_entry: async (c) => ({ journal_entry_id: await postedEntry(c) }),
   trial_balance: async (c) => (await c.books(), {}),
+  aged_receivables: async (c) => (await c.books(), { as_of: '2026-12-31', limit: 10 }),
   account_ledger: async (c) => (await c.books(), { account_code: '1000', from: '2026-06-01', to: '2026-06-30', limit: 10 }),
 }

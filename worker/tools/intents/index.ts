@@ -4,6 +4,7 @@
  */
 import type { ToolDefinition } from '../tool.ts'
 import { accountLedger } from './account-ledger.ts'
+import { agedReceivables } from './aged-receivables.ts'
 import { createInvoiceWithLines } from './create-invoice-with-lines.ts'
 import { createJournalEntry } from './create-journal-entry.ts'
 import { recordPayment } from './record-payment.ts'
@@ -19,6 +20,7 @@ export const INTENT_TOOLS: ToolDefinition[] = [
   reverseJournalEntry,
   trialBalance,
   accountLedger,
+  agedReceivables,
 ]
 
-export { accountLedger, createInvoiceWithLines, createJournalEntry, recordPayment, reverseJournalEntry, trialBalance, updateInvoiceStatus }
+export { accountLedger, agedReceivables, createInvoiceWithLines, createJournalEntry, recordPayment, reverseJournalEntry, trialBalance, updateInvoiceStatus }
