@@ -3,16 +3,18 @@
  * invoices over 200 customers (a `--quick` run scales them down). The chart and the customers are written through the
  * store's transactions, the journal and the invoices planted with the store's own serializer, keys and metadata
  * (plant-records.ts), all as an hour ago so readers trust them without confirming; then every index is marked
- * complete, as `verify --repair` does after a rebuild. Each call goes through `createApp` over a `CountingObjectStore` (storage calls and sequential round
+ * complete and the ledger summary built, as `verify --repair` does after a rebuild, and a few entries posted through
+ * the tools that the summary does not hold yet. Each call goes through `createApp` over a `CountingObjectStore` (storage calls and sequential round
  * trips before the answer) while the heap sampler (heap-sampler.ts) watches the isolate's heap. The isolate is warm:
  * one filtered list ran first, so the index markers are known (a cold isolate pays one GET per index once).
  */
 import { indexedFields, type FieldValue } from '../../../shared/agi/types.ts'
-import { writeIndexMarker } from '../../../shared/git-store/index.ts'
+import { GitStore, writeIndexMarker } from '../../../shared/git-store/index.ts'
+import { foldLedger, ledgerAccess } from '../../../shared/ledger/ledger-summary.ts'
 import { ERP_SCHEMA } from '../../../shared/schema/index.ts'
 import { env } from 'cloudflare:workers'
 import { R2ObjectStore } from '../../../worker/r2-object-store.ts'
-import { benchScale, countingApp, emit, SETTLED_AGE_MS, settledStore, toolRequest, type Counted } from './bench-support.ts'
+import { benchScale, countingApp, emit, production, SETTLED_AGE_MS, settledStore, toolRequest, type Counted } from './bench-support.ts'
 import { plantedRecord, plantRecords } from './plant-records.ts'
 import type { HeapFigures } from './heap-sampler.ts'
 
@@ -28,6 +30,8 @@ const ACCOUNTS = 50
 const LINES_PER_ENTRY = 10
 const ENTRIES_PER_CHUNK = 500
 const INVOICES_PER_CHUNK = 5000
+/** Entries (two lines each) posted just before the reads: lines the ledger summary does not hold yet. */
+const RECENT_ENTRIES = 20
 /** Customers with no invoice at all, for `delete_customer` when nothing refers to the customer. */
 const UNREFERENCED_CUSTOMERS = 3
 const AS_OF = '2026-12-31'
@@ -212,6 +216,19 @@ async function seedBooks(scale: ReadsScale): Promise<Seeded> {
   }
 
   for (const spec of ERP_SCHEMA.entities.values()) for (const field of indexedFields(spec)) await writeIndexMarker(objects, ERP_SCHEMA, spec.name, field.name, new Date())
+  // The ledger summary of every planted line, as `verify --repair` builds it on a bucket that has none (the fold
+  // holds back lines younger than ten minutes, so its store runs on the real clock).
+  const now = new GitStore({ objects, schema: ERP_SCHEMA, tenant: TENANT, author: { name: 'Seeder', email: 'seed@acme.example' } })
+  for (let folded = 1; folded > 0; ) folded = (await foldLedger(ledgerAccess(now), { maxLines: Number.MAX_SAFE_INTEGER })).folded
+  // Then the last minutes' postings, which no fold may hold yet: every read adds them up one by one.
+  for (let e = 0; e < RECENT_ENTRIES; e++) {
+    const lines = [
+      { account_code: accountCode(e % ACCOUNTS), debit: 125 },
+      { account_code: accountCode((e + 1) % ACCOUNTS), credit: 125 },
+    ]
+    const posted = await production(await toolRequest(TENANT, 'create_journal_entry', { date: AS_OF, memo: `Recent ${e}`, lines }))
+    if (posted.status !== 200) throw new Error(`create_journal_entry answered ${posted.status}: ${JSON.stringify(posted.body).slice(0, 300)}`)
+  }
   return { customers, unreferenced, invoicesPerCustomer, openInvoices, ledgerAccount: accountCode(7), seedMs: performance.now() - started, planted }
 }
 
@@ -245,6 +262,7 @@ export async function readsAtScale(): Promise<void> {
     books: {
       journalLines: Math.ceil(scale.readsLines / LINES_PER_ENTRY) * LINES_PER_ENTRY,
       journalEntries: Math.ceil(scale.readsLines / LINES_PER_ENTRY),
+      recentLines: RECENT_ENTRIES * 2,
       accounts: ACCOUNTS,
       invoices: scale.readsInvoices,
       customers: scale.readsCustomers,
@@ -259,6 +277,8 @@ export async function readsAtScale(): Promise<void> {
     listInvoicesByStatus: figures(byStatus, { rows: byStatus.body.invoices.length, limit: 50 }),
     deleteCustomer: { referenced: figures(deleteReferenced, { code: deleteReferenced.body.error?.code }), unreferenced: figures(deleteFree) },
   })
+  const totals = trialBalance.body.totals as { debit: number; credit: number }
+  if (totals.debit !== totals.credit || totals.debit === 0) throw new Error(`trial_balance totals do not balance: ${JSON.stringify(totals)}`)
   if (ledgerMissing) throw new Error(`account_ledger is not in the tool catalogue (answered ${ledgerCounted.status}): the reads-at-scale section measures it; every other figure was emitted`)
   if (openSeen !== seeded.openInvoices) throw new Error(`aged_receivables counted ${openSeen} open invoices; the seed made ${seeded.openInvoices}`)
   if (byCustomerAll.rows !== matches) throw new Error(`list_invoices where customer_id listed ${byCustomerAll.rows} invoices; the customer has ${matches}`)
