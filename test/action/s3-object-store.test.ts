@@ -74,6 +74,12 @@ async function startFaultProxy(intercept: (req: IncomingMessage, body: Buffer) =
           })
         },
       )
+      // An upstream connection reset (the proxy closing under a request still in flight, a busy emulator) reaches
+      // the client as a dropped connection, as it would from a real network; it must not escape as an uncaught error.
+      upstream.on('error', () => {
+        inFlight--
+        res.socket?.destroy()
+      })
       upstream.end(body)
     })
   })
