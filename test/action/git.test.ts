@@ -179,6 +179,19 @@ describe('Git', () => {
     expect((await clone.lsTree('HEAD', { paths: ['data/'] })).map((e) => e.path)).toEqual(['data/acme/a.agi'])
   })
 
+  it('fetches without reading the index (git would, to look for submodules)', async () => {
+    const { origin, clone } = await originWithClone()
+    const other = new Git(join(root, 'other'), { env: identityEnv })
+    await other.clone(origin.cwd)
+    const pushed = await commitFile(other, 'b.txt', 'b\n', 'theirs')
+    await other.run(['push', '--quiet', 'origin', 'HEAD:refs/heads/main'])
+    // An index git cannot read: a plain `git fetch` fails on it, so ours shows it never looked.
+    await writeFile(join(clone.cwd, '.git', 'index'), 'not an index\n')
+    expect((await clone.exec(['fetch', '--quiet', 'origin'])).exitCode).not.toBe(0)
+    await clone.fetch('origin', ['+refs/heads/main:refs/remotes/origin/main'])
+    expect(await clone.revParse('refs/remotes/origin/main')).toBe(pushed)
+  })
+
   it('pushes a fast-forward and reports a rejection when origin moved', async () => {
     const { origin, clone } = await originWithClone('a')
     const other = new Git(join(root, 'b'), { env: identityEnv })
