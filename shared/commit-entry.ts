@@ -122,9 +122,9 @@ function structuralProblems(entry: Pick<CommitEntry, 'tenant' | 'paths' | 'files
  * The problems that make an entry unfit to commit, empty when there are none: path structure,
  * tenant agreement, and every put's content hashing to its declared blob SHA.
  */
-export async function checkEntryIntegrity(entry: CommitEntry | SyncedEntry): Promise<string[]> {
+export async function checkEntryIntegrity(entry: CommitEntry | SyncedEntry, blobSha: BlobSha = gitBlobSha): Promise<string[]> {
   const problems = structuralProblems(entry).map(formatProblem)
-  const hashes = await Promise.all(entry.files.map((file) => (file.op === 'put' ? gitBlobSha(file.content) : undefined)))
+  const hashes = await Promise.all(entry.files.map((file) => (file.op === 'put' ? blobSha(file.content) : undefined)))
   entry.files.forEach((file, index) => {
     if (file.op === 'put' && hashes[index] !== file.sha) {
       problems.push(formatProblem({ path: ['files', index, 'sha'], message: `content of ${file.path} hashes to ${hashes[index]}, not ${file.sha}` }))
@@ -135,19 +135,25 @@ export async function checkEntryIntegrity(entry: CommitEntry | SyncedEntry): Pro
 
 export type EntryParseResult<T> = { ok: true; entry: T } | { ok: false; reason: string }
 
+/**
+ * How a content's git blob SHA is computed: `gitBlobSha` (Web Crypto, any runtime) unless the caller
+ * has a quicker one (the Action checks thousands of entries a run with Node's own hash).
+ */
+export type BlobSha = (content: string) => string | Promise<string>
+
 /** Reads a pending entry's stored text; never throws, whatever the text. */
-export function parseCommitEntry(text: string): Promise<EntryParseResult<CommitEntry>> {
-  return parseEntry(text, commitEntrySchema)
+export function parseCommitEntry(text: string, blobSha?: BlobSha): Promise<EntryParseResult<CommitEntry>> {
+  return parseEntry(text, commitEntrySchema, blobSha)
 }
 
 /** Reads a synced entry's stored text; never throws, whatever the text. */
-export function parseSyncedEntry(text: string): Promise<EntryParseResult<SyncedEntry>> {
-  return parseEntry(text, syncedEntrySchema)
+export function parseSyncedEntry(text: string, blobSha?: BlobSha): Promise<EntryParseResult<SyncedEntry>> {
+  return parseEntry(text, syncedEntrySchema, blobSha)
 }
 
 const MAX_REASONS = 10
 
-async function parseEntry<T extends CommitEntry>(text: string, schema: z.ZodType<T>): Promise<EntryParseResult<T>> {
+async function parseEntry<T extends CommitEntry>(text: string, schema: z.ZodType<T>, blobSha?: BlobSha): Promise<EntryParseResult<T>> {
   let json: unknown
   try {
     json = JSON.parse(text)
@@ -158,7 +164,7 @@ async function parseEntry<T extends CommitEntry>(text: string, schema: z.ZodType
   if (!parsed.success) {
     return { ok: false, reason: summarize(parsed.error.issues.map((issue) => formatProblem({ path: issue.path.map(pathSegment), message: issue.message }))) }
   }
-  const problems = await checkEntryIntegrity(parsed.data)
+  const problems = await checkEntryIntegrity(parsed.data, blobSha)
   return problems.length === 0 ? { ok: true, entry: parsed.data } : { ok: false, reason: summarize(problems) }
 }
 

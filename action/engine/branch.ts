@@ -32,8 +32,13 @@ const ZERO_SHA = '0'.repeat(40)
  * (96 MiB) a long run of commits rewriting directories of thousands of records keeps rebuilding the same
  * delta chains. Measured with `npm run bench` (10,000 commits on 50,000 records): pack-objects went from
  * about 20 s to 9 s of CPU with 256 MiB. The limit bounds the cache, so memory stays bounded too.
+ *
+ * `pack.window=0`: no delta search. The trees fast-import deltified are sent as they are stored; what is
+ * left (new record versions, each directory's first new version) would be compared with the remote's
+ * versions, which costs more the larger the repository's directories. Pushing 10,000 commits onto 500,000
+ * records: about 1.5 to 2.5 s less CPU, the origin's side included, for a pack about 20% larger.
  */
-export const PUSH_CONFIG: Readonly<Record<string, string>> = { 'core.deltaBaseCacheLimit': '256m' }
+export const PUSH_CONFIG: Readonly<Record<string, string>> = { 'core.deltaBaseCacheLimit': '256m', 'pack.window': '0' }
 
 /**
  * fast-import processes that build the trees of one import side by side (one per tenant group, see

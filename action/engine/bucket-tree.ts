@@ -1,4 +1,4 @@
-import { gitBlobSha } from '../../shared/blob-sha.ts'
+import { nodeGitBlobSha } from '../blob-sha.ts'
 import { committedAmong, isCommitted, type Writer } from '../../shared/git-store/index.ts'
 import { writerToConfirm } from '../../shared/git-store/record-io.ts'
 import { META_DELETING, META_TX } from '../../shared/git-store/record-metadata.ts'
@@ -58,7 +58,7 @@ export async function readBucketTree(objects: Bucket, nowMs: number, progress: P
         return
       }
       if (object.metadata[META_DELETING] !== undefined) return
-      files.set(key, { sha: await gitBlobSha(object.text), text: object.text, version: object.version })
+      files.set(key, { sha: nodeGitBlobSha(object.text), text: object.text, version: object.version })
     }),
   )
   unsettled.sort()

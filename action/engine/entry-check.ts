@@ -3,6 +3,7 @@ import type { Schema } from '../../shared/agi/types.ts'
 import {
   parseCommitEntry,
   parseSyncedEntry,
+  type BlobSha,
   type CommitEntry,
   type EntryParseResult,
   type SyncedEntry,
@@ -12,16 +13,17 @@ import { isoUtcMillis, parsePendingEntryKey, parseRecordKeyWithoutSchema, parseS
 /**
  * Reads a pending entry as the Action must before committing it: the zod contract, every content
  * hashing to its blob SHA (`parseCommitEntry`), the entry agreeing with the key it was found under,
- * and every record parsing as `.agi`. Never throws; a failure is a reason to quarantine.
+ * and every record parsing as `.agi`. Never throws; a failure is a reason to quarantine. `blobSha`:
+ * see `parseCommitEntry` (this module also runs in workerd, so Node's hash is passed in, not imported).
  */
-export async function checkPendingEntry(key: string, text: string, schema: Schema): Promise<EntryParseResult<CommitEntry>> {
+export async function checkPendingEntry(key: string, text: string, schema: Schema, blobSha?: BlobSha): Promise<EntryParseResult<CommitEntry>> {
   let parts: EntryKeyParts
   try {
     parts = parsePendingEntryKey(key)
   } catch (error) {
     return { ok: false, reason: messageOf(error) }
   }
-  return checkEntry(parts, await parseCommitEntry(text), schema)
+  return checkEntry(parts, await parseCommitEntry(text, blobSha), schema)
 }
 
 /**
@@ -29,14 +31,14 @@ export async function checkPendingEntry(key: string, text: string, schema: Schem
  * parsed again: they were when the entry was synced, and a schema that has moved on since must
  * not stop history from being restored exactly as it was.
  */
-export async function checkSyncedEntry(key: string, text: string): Promise<EntryParseResult<SyncedEntry>> {
+export async function checkSyncedEntry(key: string, text: string, blobSha?: BlobSha): Promise<EntryParseResult<SyncedEntry>> {
   let parts: EntryKeyParts
   try {
     parts = parseSyncedEntryKey(key)
   } catch (error) {
     return { ok: false, reason: messageOf(error) }
   }
-  return checkEntry(parts, await parseSyncedEntry(text), null)
+  return checkEntry(parts, await parseSyncedEntry(text, blobSha), null)
 }
 
 function checkEntry<T extends CommitEntry>(parts: EntryKeyParts, parsed: EntryParseResult<T>, schema: Schema | null): EntryParseResult<T> {

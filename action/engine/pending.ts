@@ -1,6 +1,7 @@
 import type { Schema } from '../../shared/agi/types.ts'
 import type { CommitEntry } from '../../shared/commit-entry.ts'
 import { PENDING_PREFIX, parsePendingEntryKey } from '../../shared/keys.ts'
+import { nodeGitBlobSha } from '../blob-sha.ts'
 import type { Bucket } from './bucket.ts'
 import { checkPendingEntry } from './entry-check.ts'
 import { silentProgress, type Progress } from './progress.ts'
@@ -65,7 +66,7 @@ export async function loadPendingEntries(objects: Bucket, options: { schema: Sch
       const object = stored[index]
       // Gone since the listing: another run marked it synced meanwhile.
       if (object === null || object === undefined) return null
-      return { key, text: object.text, result: await checkPendingEntry(key, object.text, options.schema) }
+      return { key, text: object.text, result: await checkPendingEntry(key, object.text, options.schema, nodeGitBlobSha) }
     }),
   )
   const entries: PendingEntry[] = []

@@ -1,5 +1,6 @@
 import type { SyncedEntry } from '../../shared/commit-entry.ts'
 import { MAX_ENTRY_MS, parseSyncedEntryKey, SYNCED_PREFIX } from '../../shared/keys.ts'
+import { nodeGitBlobSha } from '../blob-sha.ts'
 import type { Bucket } from './bucket.ts'
 import { committedEntries, fetchTip, publish, TRAILER_SCAN_MARGIN_MS } from './branch.ts'
 import { resolveContext, type EngineContext } from './context.ts'
@@ -65,7 +66,7 @@ export async function runReplay(engine: EngineContext, options: ReplayOptions = 
   for (const [index, key] of keys.entries()) {
     const object = stored[index]
     if (object === null || object === undefined) continue
-    const checked = await checkSyncedEntry(key, object.text)
+    const checked = await checkSyncedEntry(key, object.text, nodeGitBlobSha)
     if (checked.ok) {
       items.push({ key, entry: checked.entry })
     } else {

@@ -1,7 +1,8 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { PUSH_CONFIG } from '../../action/engine/branch.ts'
 import { Git, GitError } from '../../action/git.ts'
 
 // Plain `git commit` needs an identity; the machine's global config may not have one.
@@ -33,6 +34,11 @@ async function originWithClone(name = 'work'): Promise<{ origin: Git; clone: Git
   const clone = new Git(join(root, name), { env: identityEnv })
   await clone.clone(origin.cwd)
   return { origin, clone, first: await seed.revParse('HEAD') }
+}
+
+async function packsOf(git: Git): Promise<string[]> {
+  const dir = join(git.cwd, 'objects', 'pack')
+  return (await readdir(dir)).filter((name) => name.endsWith('.idx')).map((name) => join(dir, name))
 }
 
 async function commitFile(git: Git, path: string, content: string, message: string): Promise<string> {
@@ -173,6 +179,19 @@ describe('Git', () => {
     expect((await clone.lsTree('HEAD', { paths: ['data/'] })).map((e) => e.path)).toEqual(['data/acme/a.agi'])
   })
 
+  it('fetches without reading the index (git would, to look for submodules)', async () => {
+    const { origin, clone } = await originWithClone()
+    const other = new Git(join(root, 'other'), { env: identityEnv })
+    await other.clone(origin.cwd)
+    const pushed = await commitFile(other, 'b.txt', 'b\n', 'theirs')
+    await other.run(['push', '--quiet', 'origin', 'HEAD:refs/heads/main'])
+    // An index git cannot read: a plain `git fetch` fails on it, so ours shows it never looked.
+    await writeFile(join(clone.cwd, '.git', 'index'), 'not an index\n')
+    expect((await clone.exec(['fetch', '--quiet', 'origin'])).exitCode).not.toBe(0)
+    await clone.fetch('origin', ['+refs/heads/main:refs/remotes/origin/main'])
+    expect(await clone.revParse('refs/remotes/origin/main')).toBe(pushed)
+  })
+
   it('pushes a fast-forward and reports a rejection when origin moved', async () => {
     const { origin, clone } = await originWithClone('a')
     const other = new Git(join(root, 'b'), { env: identityEnv })
@@ -204,6 +223,33 @@ describe('Git', () => {
     expect((error as GitError).stderr).toMatch(/deltaBaseCacheLimit/i)
     await expect(clone.push('origin', 'HEAD:refs/heads/main', { config: { '--upload-pack': 'x' } })).rejects.toBeInstanceOf(TypeError)
     expect(await clone.push('origin', 'HEAD:refs/heads/main', { config: { 'core.deltaBaseCacheLimit': '256m' } })).toEqual({ ok: true })
+  })
+
+  it('pushes with the engine\'s settings without searching deltas: a changed file is sent whole', async () => {
+    /** Pushes a one-line change to a large file and tells whether the origin received that blob as a delta. */
+    async function sentAsDelta(name: string, config: Readonly<Record<string, string>>): Promise<boolean> {
+      const { origin, clone } = await originWithClone(name)
+      // Every push stays a pack on the origin (small pushes are otherwise unpacked into loose objects).
+      await origin.config('receive.unpackLimit', '1')
+      const lines = Array.from({ length: 2000 }, (_, index) => `record ${index} of a directory listing\n`)
+      await commitFile(clone, 'big.txt', lines.join(''), 'big')
+      expect(await clone.push('origin', 'HEAD:refs/heads/main')).toEqual({ ok: true })
+      const changed = await commitFile(clone, 'big.txt', [...lines, 'one more\n'].join(''), 'one line more')
+      const before = new Set(await packsOf(origin))
+      expect(await clone.push('origin', 'HEAD:refs/heads/main', { config })).toEqual({ ok: true })
+      const received = (await packsOf(origin)).filter((pack) => !before.has(pack))
+      expect(received).toHaveLength(1)
+      const blob = await origin.revParse(`${changed}:big.txt`)
+      // verify-pack -v: `sha type size size-in-pack offset [depth base-sha]`, the last two only for a delta.
+      const line = (await origin.run(['verify-pack', '-v', received[0]!])).split('\n').find((entry) => entry.startsWith(`${blob} `))
+      expect(line).toBeDefined()
+      return line!.trim().split(/\s+/).length > 5
+    }
+    // git's default searches the remote's version for a delta; the engine's setting does not look.
+    expect(await sentAsDelta('default', {})).toBe(true)
+    await rm(join(root, 'origin.git'), { recursive: true })
+    await rm(join(root, 'seed'), { recursive: true })
+    expect(await sentAsDelta('engine', PUSH_CONFIG)).toBe(false)
   })
 
   it('throws, rather than reporting a race, when the push fails for another reason', async () => {

@@ -367,6 +367,24 @@ describe('sync', () => {
     expect(await readdir(sparse.cwd)).toEqual(['.git', 'README.md'])
   })
 
+  it('keeps the sparse index of a checkout made with one: one entry for data/, index equal to the branch', async ({ r2, repos, engine }) => {
+    const { entries, trees } = await generateHistory(9)
+    await writePending(r2.store, entries)
+    // As the sync workflow checks out: index.sparse set before the checkout writes its first index.
+    const sparse = await repos.clone('sparse-index')
+    await sparse.run(['sparse-checkout', 'set', '--cone', '--sparse-index', '.github'])
+    const result = await runSync(engine({ git: sparse }))
+    expect(result.commits).toHaveLength(9)
+    expect(await sparse.headSha()).toBe(result.headSha)
+    expect(await dataTree(repos.origin, result.headSha!)).toEqual(trees.at(-1))
+    // Following the branch kept one sparse-directory entry for all records, and it names the new tree.
+    expect(await sparse.run(['ls-files', '--sparse', '--', 'data'])).toBe('data/\n')
+    expect(await sparse.run(['ls-files', '--sparse', '-s', '--', 'data'])).toContain((await sparse.revParse(`${result.headSha}:data`)))
+    expect(await sparse.run(['diff-index', '--cached', 'HEAD'])).toBe('')
+    expect(await sparse.run(['status', '--porcelain'])).toBe('')
+    expect(await readdir(sparse.cwd)).toEqual(['.git', 'README.md'])
+  })
+
   it('reads enough history in a shallow clone not to commit an entry twice', async ({ r2, repos, engine }) => {
     const { entries } = await generateHistory(12)
     await writePending(r2.store, entries)

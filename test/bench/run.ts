@@ -197,7 +197,7 @@ function printSync(result: SyncBenchResult): void {
     ['clone the seeded origin (bare copies, checkouts)', s(setup.clonesMs), ''],
     ...setup.planting.map((row) => [`plant ${n0(row.objects)} pending entries via ${row.method}`, s(row.ms), `${n0(row.perSecond)}/s`]),
     [`scale: seed ${n0(scale.seedFiles)} records into git (generated while one fast-import runs)`, s(setup.scaleSeedImportMs), `${n0(scale.seedFiles / (setup.scaleSeedImportMs / 1000))}/s`],
-    [`scale: clone the ${n0(scale.seedFiles)} records as the sync workflow does (sparse checkout of .github)`, s(setup.scaleCloneMs), ''],
+    [`scale: clone the ${n0(scale.seedFiles)} records as the sync workflow does (sparse checkout of .github, sparse index)`, s(setup.scaleCloneMs), ''],
   ])
 }
 

@@ -106,6 +106,20 @@ describe('commit entry', () => {
     expect((await parseCommitEntry(JSON.stringify(entry))).ok).toBe(true)
   })
 
+  it('hashes contents with the function the caller passes, and still reports a mismatch', async () => {
+    const entry = await validEntry()
+    const seen: string[] = []
+    const recording = async (content: string) => {
+      seen.push(content)
+      return gitBlobSha(content)
+    }
+    expect((await parseCommitEntry(JSON.stringify(entry), recording)).ok).toBe(true)
+    expect(seen).toEqual(entry.files.flatMap((file) => (file.op === 'put' ? [file.content] : [])))
+    const wrong = await parseCommitEntry(JSON.stringify(entry), () => '0'.repeat(40))
+    expect(wrong.ok ? '' : wrong.reason).toMatch(/files\.0\.sha: content of .* hashes to 0{40}, not [0-9a-f]{40}/)
+    expect(await checkEntryIntegrity(entry, () => '0'.repeat(40))).toEqual(expect.arrayContaining([expect.stringMatching(/^files\.0\.sha: /)]))
+  })
+
   it('checkEntryIntegrity reports every problem of a constructed entry', async () => {
     const entry = await validEntry()
     const first = entry.files[0]!

@@ -283,10 +283,14 @@ function* seedRecordsOf(dataset: Dataset): Generator<{ path: string; content: st
  * (generated as one fast-import writes them; no entry touches them), checked out, and the engine over the
  * in-memory bucket syncing the same pending entries into it. The repositories are removed afterwards.
  */
-/** A clone with the whole history and a cone-mode sparse checkout of `.github`, as the sync workflow checks out. */
+/**
+ * A clone with the whole history and a cone-mode sparse checkout of `.github` with a sparse index, as the
+ * sync workflow checks out (its job sets `index.sparse` before actions/checkout writes the first index; here
+ * `--sparse-index` sets it in the clone's config, so the engine's git sees it too).
+ */
 async function cloneAsTheWorkflowDoes(work: Git, url: string): Promise<void> {
   await work.clone(url, { noCheckout: true })
-  await work.run(['sparse-checkout', 'set', '--cone', '.github'])
+  await work.run(['sparse-checkout', 'set', '--cone', '--sparse-index', '.github'])
   await work.run(['checkout', '--quiet', 'main'])
 }
 
