@@ -1,7 +1,5 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js'
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js'
-import { CfWorkerJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/cfworker'
 import { env, exports } from 'cloudflare:workers'
 import { reset } from 'cloudflare:test'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -14,25 +12,13 @@ import { R2ObjectStore } from '../../worker/r2-object-store.ts'
 import { syncedCustomerEntry } from '../support/synced-entry.ts'
 import { get, ORIGIN, settle, textAt, tokenFor } from './support/api.ts'
 import { seed } from './support/seed.ts'
-
-const clients: Client[] = []
+import { closeMcpClients, connectMcp } from './support/mcp-client.ts'
 
 afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.close()))
+  await closeMcpClients()
   await settle()
   await reset()
 })
-
-async function connect(token: string | null = null, fetcher: (request: Request) => Promise<Response> = (request) => exports.default.fetch(request)): Promise<Client> {
-  const transport = new StreamableHTTPClientTransport(new URL('/mcp', ORIGIN), {
-    fetch: (url, init) => fetcher(new Request(url, init)),
-    requestInit: { headers: { Authorization: `Bearer ${token ?? (await tokenFor())}` } },
-  })
-  const client = new Client({ name: 'accelerando-test', version: '1.0.0' }, { jsonSchemaValidator: new CfWorkerJsonSchemaValidator() })
-  await client.connect(transport)
-  clients.push(client)
-  return client
-}
 
 async function created(client: Client, name: string, args: Record<string, unknown>): Promise<Record<string, any>> {
   const result = (await client.callTool({ name, arguments: args })) as CallToolResult
@@ -53,17 +39,17 @@ async function refusal(request: Promise<unknown>): Promise<{ code: number; envel
 
 describe('records as MCP resources', () => {
   it('advertises resources and one template per entity, for the token tenant', async () => {
-    const client = await connect()
+    const client = await connectMcp()
     expect(client.getServerCapabilities()?.resources).toBeDefined()
     const { resourceTemplates } = await client.listResourceTemplates()
     expect(resourceTemplates.map((template) => template.uriTemplate)).toEqual([...ERP_SCHEMA.entities.keys()].map((entity) => `accelerando://acme/${entity}/{id}`))
     for (const template of resourceTemplates) expect(template.description, template.name).toEqual(expect.any(String))
-    const globex = await connect(await tokenFor({ tenant: 'globex' }))
+    const globex = await connectMcp(await tokenFor({ tenant: 'globex' }))
     expect((await globex.listResourceTemplates()).resourceTemplates[0]!.uriTemplate).toMatch(/^accelerando:\/\/globex\//)
   })
 
   it('reads a record as its .agi text and its JSON, the very ones /data and read_<entity> answer', async () => {
-    const client = await connect()
+    const client = await connectMcp()
     const { customer } = await created(client, 'create_customer', { name: 'Globe Corp', email: 'ap@globe.example' })
     await settle()
     const uri = `accelerando://acme/Customer/${customer.id}`
@@ -81,7 +67,7 @@ describe('records as MCP resources', () => {
 
   it("a missing record, another tenant's record or a foreign URI is a JSON-RPC error, never data", async () => {
     const theirs = await seed('Customer', { name: 'Globex Secret' }, 'globex')
-    const client = await connect()
+    const client = await connectMcp()
     const asked = async (uri: string) => refusal(client.readResource({ uri }))
     expect(await asked(`accelerando://globex/Customer/${theirs.id}`)).toMatchObject({ code: -32602, envelope: 'forbidden' })
     // Their id under our tenant is simply a record we do not have.
@@ -97,13 +83,13 @@ describe('records as MCP resources', () => {
   })
 
   it('follows the token rules of /data: any scope reads, a tool allow-list does not', async () => {
-    const writer = await connect()
+    const writer = await connectMcp()
     const { customer } = await created(writer, 'create_customer', { name: 'Globe Corp' })
     const uri = `accelerando://acme/Customer/${customer.id}`
-    const reader = await connect(await tokenFor({ scope: 'read' }))
+    const reader = await connectMcp(await tokenFor({ scope: 'read' }))
     expect((await reader.readResource({ uri })).contents).toHaveLength(2)
     expect((await reader.listResources()).resources.map((resource) => resource.uri)).toContain(uri)
-    const confined = await connect(await tokenFor({ tools: ['read_customer'] }))
+    const confined = await connectMcp(await tokenFor({ tools: ['read_customer'] }))
     for (const request of [confined.readResource({ uri }), confined.listResources(), confined.listResourceTemplates()]) {
       expect(await refusal(request)).toMatchObject({ code: -32602, envelope: 'forbidden' })
     }
@@ -113,7 +99,7 @@ describe('records as MCP resources', () => {
 
   it("lists the activity feed, then the tenant's records, most recently changed first, each once", async () => {
     await seed('Customer', { name: 'Other Tenant' }, 'globex')
-    const client = await connect()
+    const client = await connectMcp()
     const ids: string[] = []
     for (const name of ['A', 'B', 'C']) ids.push((await created(client, 'create_customer', { name })).customer.id)
     await created(client, 'edit_customer', { id: ids[0], patch: { email: 'a@example.com' } })
@@ -129,7 +115,7 @@ describe('records as MCP resources', () => {
   })
 
   it('serves the activity feed as accelerando://<tenant>/activity, as GET /activity answers it', async () => {
-    const client = await connect()
+    const client = await connectMcp()
     await created(client, 'create_customer', { name: 'Globe Corp' })
     await settle()
     const { contents } = await client.readResource({ uri: 'accelerando://acme/activity' })
@@ -154,7 +140,7 @@ describe('resources/list over a long history', () => {
     )
     const counting = new CountingObjectStore(new R2ObjectStore(env.BUCKET))
     const app = createApp({ objects: () => counting })
-    const client = await connect(null, async (request) => app.fetch(request, env))
+    const client = await connectMcp(null, async (request) => app.fetch(request, env))
 
     const listed: string[] = []
     let cursor: string | undefined

@@ -1,7 +1,5 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js'
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
-import { CfWorkerJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/cfworker'
 import { env, exports } from 'cloudflare:workers'
 import { reset } from 'cloudflare:test'
 import { afterEach, describe, expect, it, vi } from 'vitest'
@@ -9,30 +7,15 @@ import { IDEMPOTENCY_KEY_META, IDEMPOTENT_REPLAY_META } from '../../worker/mcp/i
 import { MAX_BODY_BYTES } from '../../worker/http/body-limit.ts'
 import { callTool, get, keysUnder, ORIGIN, pendingEntries, settle, textAt, tokenFor } from './support/api.ts'
 import { appWithFailingReads, HIDDEN_CAUSE } from './support/failing-storage.ts'
+import { closeMcpClients, connectMcp } from './support/mcp-client.ts'
 
 const MCP_URL = new URL('/mcp', ORIGIN)
 
-const clients: Client[] = []
-
 afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.close()))
+  await closeMcpClients()
   await settle()
   await reset()
 })
-
-/** The official SDK client over Streamable HTTP, its requests served by the Worker's own fetch handler. */
-async function connect(token: string | null = null, fetcher: (request: Request) => Promise<Response> = (request) => exports.default.fetch(request)): Promise<Client> {
-  const bearer = token ?? (await tokenFor())
-  const transport = new StreamableHTTPClientTransport(MCP_URL, {
-    fetch: (url, init) => fetcher(new Request(url, init)),
-    requestInit: { headers: { Authorization: `Bearer ${bearer}` } },
-  })
-  // Like the server, the client must not use its default validator (ajv) under workerd.
-  const client = new Client({ name: 'accelerando-test', version: '1.0.0' }, { jsonSchemaValidator: new CfWorkerJsonSchemaValidator() })
-  await client.connect(transport)
-  clients.push(client)
-  return client
-}
 
 async function call(client: Client, name: string, args: Record<string, unknown>, meta?: Record<string, unknown>): Promise<CallToolResult> {
   return (await client.callTool(meta === undefined ? { name, arguments: args } : { name, arguments: args, _meta: meta })) as CallToolResult
@@ -67,14 +50,14 @@ const INITIALIZE = JSON.stringify({
 
 describe('MCP over Streamable HTTP at /mcp', () => {
   it('introduces itself as a tools server', async () => {
-    const client = await connect()
+    const client = await connectMcp()
     expect(client.getServerVersion()).toMatchObject({ name: 'accelerando', version: expect.any(String) })
     expect(client.getServerCapabilities()?.tools).toBeDefined()
     expect(client.getInstructions()).toContain(IDEMPOTENCY_KEY_META)
   })
 
   it('lists exactly the catalogue GET /tools lists, with the same schemas, titles and annotations', async () => {
-    const client = await connect()
+    const client = await connectMcp()
     const { tools } = await client.listTools()
     const mcpListing = (await (await get('/tools?format=mcp', { token: null })).json()) as { tools: unknown[] }
     expect(tools).toEqual(mcpListing.tools)
@@ -88,7 +71,7 @@ describe('MCP over Streamable HTTP at /mcp', () => {
   })
 
   it('create_customer: the body POST /tools answers, a commit oid, and the entry in the bucket authored by the token', async () => {
-    const client = await connect(await tokenFor({ name: 'MCP Agent', email: 'mcp@acme.example', sub: 'mcp-1' }))
+    const client = await connectMcp(await tokenFor({ name: 'MCP Agent', email: 'mcp@acme.example', sub: 'mcp-1' }))
     const out = structured(await call(client, 'create_customer', { name: 'Globe Corp', email: 'ap@globe.example' }))
     expect(out.customer).toMatchObject({ name: 'Globe Corp', email: 'ap@globe.example', tenant_id: 'acme', id: expect.any(String), version: expect.any(String) })
     expect(out.commit).toEqual({ oid: expect.any(String), status: 'pending' })
@@ -99,7 +82,7 @@ describe('MCP over Streamable HTTP at /mcp', () => {
   })
 
   it('create_invoice_with_lines: the arithmetic, one entry of four files, and a readable result', async () => {
-    const client = await connect()
+    const client = await connectMcp()
     const customer = structured(await call(client, 'create_customer', { name: 'Globe Corp' })).customer
     const out = structured(
       await call(client, 'create_invoice_with_lines', {
@@ -123,7 +106,7 @@ describe('MCP over Streamable HTTP at /mcp', () => {
   })
 
   it('an unbalanced journal entry is an isError result with 422 unbalanced, and writes nothing', async () => {
-    const client = await connect()
+    const client = await connectMcp()
     structured(await call(client, 'create_account', { code: '1000', name: 'Cash', type: 'asset' }))
     structured(await call(client, 'create_account', { code: '4000', name: 'Sales', type: 'income' }))
     await settle()
@@ -147,7 +130,7 @@ describe('MCP over Streamable HTTP at /mcp', () => {
   })
 
   it('another tenant is an isError result with 403 forbidden, whether named in the arguments or nested', async () => {
-    const client = await connect()
+    const client = await connectMcp()
     const error = envelope(await call(client, 'create_customer', { name: 'Intruder', tenant_id: 'globex' }))
     expect(error).toMatchObject({ code: 'forbidden', message: expect.stringContaining('"globex"') })
     const overHttp = await callTool('create_customer', { name: 'Intruder', tenant_id: 'globex' })
@@ -159,12 +142,12 @@ describe('MCP over Streamable HTTP at /mcp', () => {
   })
 
   it('the token still rules: read scope, allow-lists, unknown tools and bad arguments are isError results', async () => {
-    const reader = await connect(await tokenFor({ scope: 'read' }))
+    const reader = await connectMcp(await tokenFor({ scope: 'read' }))
     expect(envelope(await call(reader, 'create_customer', { name: 'X' })).code).toBe('forbidden')
     structured(await call(reader, 'list_customers', {}))
-    const narrow = await connect(await tokenFor({ tools: ['list_customers'] }))
+    const narrow = await connectMcp(await tokenFor({ tools: ['list_customers'] }))
     expect(envelope(await call(narrow, 'read_customer', { id: 'x' })).code).toBe('forbidden')
-    const client = await connect()
+    const client = await connectMcp()
     expect(envelope(await call(client, 'delete_invoice', { id: 'x' }))).toMatchObject({ code: 'not_found', message: expect.stringContaining('CRUD') })
     const invalid = envelope(await call(client, 'create_customer', { name: 'X', colour: 'blue' }))
     expect(invalid.code).toBe('invalid_input')
@@ -176,7 +159,7 @@ describe('MCP over Streamable HTTP at /mcp', () => {
     const logged = vi.spyOn(console, 'error').mockImplementation(() => {})
     const app = appWithFailingReads()
     let lastRequestId: string | null = null
-    const client = await connect(null, async (request) => {
+    const client = await connectMcp(null, async (request) => {
       const response = await app.fetch(request, env)
       lastRequestId = response.headers.get('X-Request-Id')
       return response
@@ -189,12 +172,12 @@ describe('MCP over Streamable HTTP at /mcp', () => {
   })
 
   it('a tool whose arguments are all optional may be called without any', async () => {
-    const client = await connect()
+    const client = await connectMcp()
     expect(structured(await client.callTool({ name: 'list_customers' }) as CallToolResult)).toEqual({ customers: [], next_cursor: null })
   })
 
   it(`honours an idempotency key in _meta["${IDEMPOTENCY_KEY_META}"]: a repeat is replayed and writes once`, async () => {
-    const client = await connect()
+    const client = await connectMcp()
     const meta = { [IDEMPOTENCY_KEY_META]: 'customer-globe-1' }
     const first = await call(client, 'create_customer', { name: 'Globe Corp' }, meta)
     const again = await call(client, 'create_customer', { name: 'Globe Corp' }, meta)
@@ -216,7 +199,7 @@ describe('MCP over Streamable HTTP at /mcp', () => {
     const forged = await rawPost(INITIALIZE, { Authorization: `Bearer ${await tokenFor({}, { secret: 'not-the-secret' })}` })
     expect(forged.status).toBe(401)
     expect(((await forged.json()) as any).error.code).toBe('unauthorized')
-    await expect(connect(`${await tokenFor()}x`)).rejects.toThrow(/401|unauthori[sz]ed/i)
+    await expect(connectMcp(`${await tokenFor()}x`)).rejects.toThrow(/401|unauthori[sz]ed/i)
   })
 
   it('answers one JSON document per POST and keeps no session', async () => {
