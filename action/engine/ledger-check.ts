@@ -1,7 +1,7 @@
 import { parseRecord } from '../../shared/agi/index.ts'
 import type { Schema } from '../../shared/agi/types.ts'
-import { DATA_PREFIX, ledgerMonthKey, parseRecordKey, SUMMARY_PREFIX, uuidV7Ms } from '../../shared/keys.ts'
-import { readLedgerState, writeFold } from '../../shared/ledger/ledger-summary.ts'
+import { DATA_PREFIX, ledgerMonthKey, parseRecordKey, SUMMARY_PREFIX } from '../../shared/keys.ts'
+import { readLedgerState, settledPrefix, writeFold } from '../../shared/ledger/ledger-summary.ts'
 import { foldLines, ledgerLine, parseMonth, sameMonth, type LedgerLine, type MonthTotals } from '../../shared/ledger/ledger-totals.ts'
 import type { Bucket } from './bucket.ts'
 import type { BucketTree } from './bucket-tree.ts'
@@ -30,7 +30,7 @@ export interface LedgerCheckResult {
  * The ledger summaries (shared/ledger) are derived from `data/`: each must hold exactly the journal lines up to its
  * `through`. This recomputes every tenant's from its committed lines and compares month by month. With `repair`, a
  * tenant whose summary is wrong, or that has none, gets one rebuilt from every settled line (the state moves only if
- * no fold moved it meanwhile). A line whose id carries no time is never settled here: only postings make lines.
+ * no fold moved it meanwhile), by the folds' own rule (`settledPrefix`).
  */
 export async function checkLedgerSummaries(
   objects: Bucket,
@@ -69,8 +69,7 @@ export async function checkLedgerSummaries(
     if (read.version !== null) result.checked++
     result.problems.push(...problems)
     if (!options.repair || (problems.length === 0 && read.version !== null)) continue
-    const cutoff = options.settledBefore(tenant)
-    const settled = held.filter((line) => (uuidV7Ms(line.id) ?? Number.NEGATIVE_INFINITY) < cutoff)
+    const settled = settledPrefix(held, options.settledBefore(tenant))
     if (settled.length === 0) continue
     const written = foldLines(settled, new Map(), undefined)
     const fold = await writeFold(objects, tenant, { version: read.version, state: read.state, written, through: (settled.at(-1) as LedgerLine).id, folded: settled.length, replaceAll: true })

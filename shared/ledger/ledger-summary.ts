@@ -19,10 +19,11 @@
  */
 import * as z from 'zod'
 import type { GitStore, StoredRecord } from '../git-store/index.ts'
+import { listAll } from '../git-store/listed-texts.ts'
 import { TX_CONFIRM_WINDOW_MS } from '../git-store/time-limits.ts'
 import { INTENTS_PREFIX, intentsPrefix, ledgerMonthKey, ledgerStateKey, parseIntentKey, recordKey, uuidV7Ms } from '../keys.ts'
 import type { ObjectStore } from '../object-store/object-store.ts'
-import { addAll, foldLines, ledgerLine, monthOf, parseMonth, serializeMonth, totalsThrough, type LedgerLine, type MonthTotals, type Totals } from './ledger-totals.ts'
+import { addTo, foldLines, ledgerLine, monthOf, parseMonth, serializeMonth, totalsThrough, type LedgerLine, type MonthTotals, type Totals } from './ledger-totals.ts'
 
 export interface LedgerAccess {
   /** Bound to the tenant: lists the lines after `through` as committed. */
@@ -98,8 +99,6 @@ async function readMonth(objects: ObjectStore, tenant: string, month: string, na
 export interface LedgerBalances {
   /** Per account: every committed line dated on or before the day. */
   totals: Totals
-  /** Lines read one by one because the summary does not hold them yet. */
-  unfolded: number
 }
 
 /**
@@ -126,21 +125,20 @@ export async function ledgerBalancesThrough(access: LedgerAccess, day: string, o
   const { state, totals } = base as { state: LedgerState; totals: Totals }
   if (options.account !== undefined) for (const code of [...totals.keys()]) if (code !== options.account) totals.delete(code)
 
-  let unfolded = 0
+  // Only a hint of whether to fold: the fold itself decides what is settled (`foldCutoffMs`).
   let settled = 0
   const settledBefore = access.nowMs() - TX_CONFIRM_WINDOW_MS
   for await (const line of linesAfter(store, state.through)) {
-    unfolded++
     if (isSettled(line.id, settledBefore)) settled++
     if (line.date > day || (options.account !== undefined && line.accountCode !== options.account)) continue
-    addAll(totals, new Map([[line.accountCode, line]]))
+    addTo(totals, line.accountCode, line)
   }
   if (settled >= FOLD_AFTER_LINES) {
     const fold = foldLedger(access).catch((error: unknown) => console.error(JSON.stringify({ event: 'ledger-fold-failed', tenant, error: String(error) })))
     if (access.defer !== undefined) access.defer(fold)
     else await fold
   }
-  return { totals, unfolded }
+  return { totals }
 }
 
 /**
@@ -150,15 +148,15 @@ export async function ledgerBalancesThrough(access: LedgerAccess, day: string, o
  * it, and a roll-forward may write them at any later time.
  */
 export async function foldCutoffMs(objects: ObjectStore, tenant: string, nowMs: number): Promise<number> {
-  return cutoffAmong(await listIntentOids(objects, intentsPrefix(tenant)), nowMs)
+  return cutoffAmong((await listAll(objects, intentsPrefix(tenant))).map((listed) => parseIntentKey(listed.key).oid), nowMs)
 }
 
 /** `foldCutoffMs` for every tenant at once, from one listing of every intent (verify's, before it reads `data/`). */
 export async function foldCutoffsByTenant(objects: ObjectStore, nowMs: number): Promise<(tenant: string) => number> {
   const byTenant = new Map<string, string[]>()
   const legacy: string[] = []
-  for (const key of await listIntentKeys(objects, INTENTS_PREFIX)) {
-    const { tenant, oid } = parseIntentKey(key)
+  for (const listed of await listAll(objects, INTENTS_PREFIX)) {
+    const { tenant, oid } = parseIntentKey(listed.key)
     if (tenant === undefined) legacy.push(oid)
     else byTenant.set(tenant, [...(byTenant.get(tenant) ?? []), oid])
   }
@@ -172,25 +170,33 @@ function cutoffAmong(openOids: readonly string[], nowMs: number): number {
   return cutoff
 }
 
-async function listIntentKeys(objects: ObjectStore, prefix: string): Promise<string[]> {
-  const keys: string[] = []
-  let cursor: string | undefined
-  do {
-    const page = await objects.list({ prefix, cursor })
-    keys.push(...page.objects.map((object) => object.key))
-    cursor = page.cursor
-  } while (cursor !== undefined)
-  return keys
-}
-
-async function listIntentOids(objects: ObjectStore, prefix: string): Promise<string[]> {
-  return (await listIntentKeys(objects, prefix)).map((key) => parseIntentKey(key).oid)
-}
-
 function isSettled(id: string, settledBefore: number): boolean {
   const ms = uuidV7Ms(id)
   // A line whose id carries no time was not written by a posting tool; it counts as settled once seen.
   return ms === null || ms < settledBefore
+}
+
+/**
+ * The lines a fold may take: the settled ones from the first on, up to the first that is not (the summary holds every
+ * line up to `through`, so none after an unsettled one), at most `maxLines`.
+ */
+export function settledPrefix(lines: Iterable<LedgerLine>, settledBefore: number, maxLines = Number.POSITIVE_INFINITY): LedgerLine[] {
+  const taken: LedgerLine[] = []
+  for (const line of lines) {
+    if (!isSettled(line.id, settledBefore) || taken.length >= maxLines) break
+    taken.push(line)
+  }
+  return taken
+}
+
+/** `settledPrefix` of the committed lines after `through`, listed page by page until it ends. */
+async function settledLinesAfter(store: GitStore, through: string | null, settledBefore: number, maxLines: number): Promise<LedgerLine[]> {
+  const taken: LedgerLine[] = []
+  for await (const line of linesAfter(store, through)) {
+    if (!isSettled(line.id, settledBefore) || taken.length >= maxLines) break
+    taken.push(line)
+  }
+  return taken
 }
 
 /** The committed lines after `through` (all of them when null), in key order. */
@@ -219,11 +225,7 @@ export async function foldLedger(access: LedgerAccess, options: { maxLines?: num
   const maxLines = options.maxLines ?? FOLD_MAX_LINES
   const [read, settledBefore] = await Promise.all([readLedgerState(objects, tenant), foldCutoffMs(objects, tenant, access.nowMs())])
   const state = read.corrupt ? EMPTY_STATE : read.state
-  const lines: LedgerLine[] = []
-  for await (const line of linesAfter(store, state.through)) {
-    if (!isSettled(line.id, settledBefore) || lines.length >= maxLines) break
-    lines.push(line)
-  }
+  const lines = await settledLinesAfter(store, state.through, settledBefore, maxLines)
   if (lines.length === 0) return { folded: 0, moved: false }
 
   const first = lines.map((line) => monthOf(line.date)).sort()[0] as string
@@ -235,23 +237,19 @@ export async function foldLedger(access: LedgerAccess, options: { maxLines?: num
     // Gone because another fold moved the state meanwhile (and removed what it replaced): that fold did this work.
     if ((await readLedgerState(objects, tenant)).version !== read.version) return { folded: 0, moved: false }
     // Missing or unreadable under the state that names it: the summary cannot be folded into; it is rebuilt.
-    return foldFromScratch(access, read.version, maxLines, settledBefore)
+    return foldFromScratch(access, read, maxLines, settledBefore)
   }
   const months = new Map(touched.map((month, index) => [month, loaded[index] as MonthTotals]))
   const before = previous === undefined ? undefined : (loaded.at(-1) as MonthTotals)
   return writeFold(objects, tenant, { version: read.version, state, written: foldLines(lines, months, before), through: (lines.at(-1) as LedgerLine).id, folded: lines.length })
 }
 
-async function foldFromScratch(access: LedgerAccess, version: string | null, maxLines: number, settledBefore: number): Promise<FoldResult> {
-  const lines: LedgerLine[] = []
-  for await (const line of linesAfter(access.store, null)) {
-    if (!isSettled(line.id, settledBefore) || lines.length >= maxLines) break
-    lines.push(line)
-  }
+/** Rebuilds the summary from the first line, replacing every month of the state `read` (conditionally on its version). */
+async function foldFromScratch(access: LedgerAccess, read: { state: LedgerState; version: string | null }, maxLines: number, settledBefore: number): Promise<FoldResult> {
+  const lines = await settledLinesAfter(access.store, null, settledBefore, maxLines)
   if (lines.length === 0) return { folded: 0, moved: false }
-  const state = (await readLedgerState(access.objects, access.store.tenant)).state
   const written = foldLines(lines, new Map(), undefined)
-  return writeFold(access.objects, access.store.tenant, { version, state, written, through: (lines.at(-1) as LedgerLine).id, folded: lines.length, replaceAll: true })
+  return writeFold(access.objects, access.store.tenant, { version: read.version, state: read.state, written, through: (lines.at(-1) as LedgerLine).id, folded: lines.length, replaceAll: true })
 }
 
 export interface FoldWrite {

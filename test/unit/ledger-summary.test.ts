@@ -6,8 +6,8 @@ import { checkLedgerSummaries } from '../../action/engine/ledger-check.ts'
 import { ledgerTrialBalance } from '../../shared/domain/index.ts'
 import { GitStore, writeIndexMarker } from '../../shared/git-store/index.ts'
 import { isIndexed } from '../../shared/agi/types.ts'
-import { ledgerStateKey, SUMMARY_PREFIX } from '../../shared/keys.ts'
-import { foldCutoffsByTenant, foldLedger, ledgerAccess, ledgerBalancesThrough, readLedgerState } from '../../shared/ledger/ledger-summary.ts'
+import { ledgerStateKey, newId, SUMMARY_PREFIX } from '../../shared/keys.ts'
+import { foldCutoffsByTenant, foldLedger, ledgerAccess, settledPrefix, ledgerBalancesThrough, readLedgerState } from '../../shared/ledger/ledger-summary.ts'
 import { foldLines, totalsThrough, type LedgerLine, type MonthTotals } from '../../shared/ledger/ledger-totals.ts'
 import { CountingObjectStore } from '../../shared/object-store/counting-store.ts'
 import { MemoryObjectStore } from '../../shared/object-store/memory-store.ts'
@@ -140,6 +140,18 @@ describe('ledger totals by month', () => {
       }),
       { numRuns: 300 },
     )
+  })
+})
+
+describe('what a fold or a rebuild may take', () => {
+  it('the settled lines from the first on, never one after a line that is not settled', () => {
+    const line = (id: string): LedgerLine => ({ id, date: '2026-01-01', accountCode: '1000', debit: 1n, credit: 0n })
+    const at = (ms: number) => newId(new Date(ms))
+    const [old, older, recent] = [at(T0 - 20 * MINUTE), at(T0 - 19 * MINUTE), at(T0 - MINUTE)]
+    // A v4 id carries no time and counts as settled, but it comes after a line that is not: `through` would pass that line.
+    const lines = [line(old), line(older), line(recent), line('4b0c6f3e-1f2a-4c3d-9e8f-0a1b2c3d4e5f')]
+    expect(settledPrefix(lines, T0 - 10 * MINUTE).map((taken) => taken.id)).toEqual([old, older])
+    expect(settledPrefix(lines, T0 - 10 * MINUTE, 1).map((taken) => taken.id)).toEqual([old])
   })
 })
 
