@@ -62495,7 +62495,7 @@ const coreLogger = {
 
 /***/ }),
 
-/***/ 18:
+/***/ 7310:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -63455,7 +63455,7 @@ function keys_ledgerMonthKey(tenant, month, name) {
 }
 // ---------------------------------------------------------------- ids
 /** The creation time a UUIDv7 carries (its first 48 bits), or null for any other id. */
-function keys_uuidV7Ms(id) {
+function uuidV7Ms(id) {
     if (!patterns_UUID_V7_PATTERN.test(id))
         return null;
     return Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
@@ -78241,6 +78241,38 @@ function logIndexCheck(logger, result) {
         logger.info(`indexes complete: ${result.marked.join(', ')}`);
 }
 
+;// CONCATENATED MODULE: ./node_modules/.cache/accelerando-action/shared/git-store/listed-texts.js
+
+
+/**
+ * Every object under `prefix` with its text, page after page: from the list metadata's copy when it has one
+ * (a page needs no GET), else one GET. Objects gone between the list and the GET are skipped.
+ */
+async function* listed_texts_listedTexts(objects, prefix) {
+    let cursor;
+    do {
+        const page = await objects.list({ prefix, cursor });
+        for (const listed of page.objects) {
+            const copy = listed.metadata[META_AGI];
+            const text = (copy === undefined ? null : decodeMetadataText(copy)) ?? (await objects.get(listed.key))?.text;
+            if (text !== undefined)
+                yield { listed, text };
+        }
+        cursor = page.cursor;
+    } while (cursor !== undefined);
+}
+/** Every object under `prefix`, following the cursor to the last page. */
+async function listed_texts_listAll(objects, prefix) {
+    const all = [];
+    let cursor;
+    do {
+        const page = await objects.list({ prefix, cursor });
+        all.push(...page.objects);
+        cursor = page.cursor;
+    } while (cursor !== undefined);
+    return all;
+}
+
 ;// CONCATENATED MODULE: ./node_modules/.cache/accelerando-action/shared/ledger/ledger-totals.js
 /**
  * The ledger's totals by month, as plain values: what one month object of the summary holds, how posted lines fold
@@ -78264,7 +78296,7 @@ function ledger_totals_ledgerLine(record) {
 function ledger_totals_monthOf(date) {
     return date.slice(0, 7);
 }
-function addTo(totals, code, sums) {
+function ledger_totals_addTo(totals, code, sums) {
     const held = totals.get(code);
     if (held === undefined)
         totals.set(code, { debit: sums.debit, credit: sums.credit });
@@ -78273,13 +78305,13 @@ function addTo(totals, code, sums) {
         held.credit += sums.credit;
     }
 }
-function ledger_totals_addAll(into, from) {
+function addAll(into, from) {
     for (const [code, sums] of from)
-        addTo(into, code, sums);
+        ledger_totals_addTo(into, code, sums);
 }
 function copyTotals(totals) {
     const copy = new Map();
-    ledger_totals_addAll(copy, totals);
+    addAll(copy, totals);
     return copy;
 }
 /** Everything a month object says was dated on or before `day` (which may lie after the month). */
@@ -78287,7 +78319,7 @@ function ledger_totals_totalsThrough(month, day) {
     const totals = copyTotals(month.opening);
     for (const [date, sums] of month.days)
         if (date <= day)
-            ledger_totals_addAll(totals, sums);
+            addAll(totals, sums);
     return totals;
 }
 /**
@@ -78321,7 +78353,7 @@ function ledger_totals_foldLines(lines, months, before) {
             let day = days.get(line.date);
             if (day === undefined)
                 days.set(line.date, (day = new Map()));
-            addTo(day, line.accountCode, line);
+            ledger_totals_addTo(day, line.accountCode, line);
         }
         const month = { month: name, opening: carried, days: new Map([...days.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) };
         written.push(month);
@@ -78396,6 +78428,7 @@ function withoutZeros(month) {
  * under fresh names and then moves the state, conditionally on the version it read, so a fold that crashes or loses a
  * race leaves only unreferenced objects. The summary is derived: `verify` recomputes it from `data/` and rebuilds it.
  */
+
 
 
 
@@ -78478,16 +78511,15 @@ async function ledgerBalancesThrough(access, day, options = {}) {
         for (const code of [...totals.keys()])
             if (code !== options.account)
                 totals.delete(code);
-    let unfolded = 0;
+    // Only a hint of whether to fold: the fold itself decides what is settled (`foldCutoffMs`).
     let settled = 0;
     const settledBefore = access.nowMs() - TX_CONFIRM_WINDOW_MS;
     for await (const line of linesAfter(store, state.through)) {
-        unfolded++;
         if (isSettled(line.id, settledBefore))
             settled++;
         if (line.date > day || (options.account !== undefined && line.accountCode !== options.account))
             continue;
-        addAll(totals, new Map([[line.accountCode, line]]));
+        addTo(totals, line.accountCode, line);
     }
     if (settled >= FOLD_AFTER_LINES) {
         const fold = foldLedger(access).catch((error) => console.error(JSON.stringify({ event: 'ledger-fold-failed', tenant, error: String(error) })));
@@ -78496,7 +78528,7 @@ async function ledgerBalancesThrough(access, day, options = {}) {
         else
             await fold;
     }
-    return { totals, unfolded };
+    return { totals };
 }
 /**
  * Lines with ids older than this are settled: no transaction can still make one appear. The tenant's intents are
@@ -78505,14 +78537,14 @@ async function ledgerBalancesThrough(access, day, options = {}) {
  * it, and a roll-forward may write them at any later time.
  */
 async function foldCutoffMs(objects, tenant, nowMs) {
-    return cutoffAmong(await listIntentOids(objects, intentsPrefix(tenant)), nowMs);
+    return cutoffAmong((await listAll(objects, intentsPrefix(tenant))).map((listed) => parseIntentKey(listed.key).oid), nowMs);
 }
 /** `foldCutoffMs` for every tenant at once, from one listing of every intent (verify's, before it reads `data/`). */
 async function foldCutoffsByTenant(objects, nowMs) {
     const byTenant = new Map();
     const legacy = [];
-    for (const key of await listIntentKeys(objects, INTENTS_PREFIX)) {
-        const { tenant, oid } = keys_parseIntentKey(key);
+    for (const listed of await listed_texts_listAll(objects, INTENTS_PREFIX)) {
+        const { tenant, oid } = keys_parseIntentKey(listed.key);
         if (tenant === undefined)
             legacy.push(oid);
         else
@@ -78524,26 +78556,36 @@ function cutoffAmong(openOids, nowMs) {
     let cutoff = nowMs - time_limits_TX_CONFIRM_WINDOW_MS;
     // An oid that carries no time says nothing about when its records' ids were made: nothing is settled then.
     for (const oid of openOids)
-        cutoff = Math.min(cutoff, (keys_uuidV7Ms(oid) ?? Number.NEGATIVE_INFINITY) - time_limits_TX_CONFIRM_WINDOW_MS);
+        cutoff = Math.min(cutoff, (uuidV7Ms(oid) ?? Number.NEGATIVE_INFINITY) - time_limits_TX_CONFIRM_WINDOW_MS);
     return cutoff;
-}
-async function listIntentKeys(objects, prefix) {
-    const keys = [];
-    let cursor;
-    do {
-        const page = await objects.list({ prefix, cursor });
-        keys.push(...page.objects.map((object) => object.key));
-        cursor = page.cursor;
-    } while (cursor !== undefined);
-    return keys;
-}
-async function listIntentOids(objects, prefix) {
-    return (await listIntentKeys(objects, prefix)).map((key) => parseIntentKey(key).oid);
 }
 function isSettled(id, settledBefore) {
     const ms = uuidV7Ms(id);
     // A line whose id carries no time was not written by a posting tool; it counts as settled once seen.
     return ms === null || ms < settledBefore;
+}
+/**
+ * The lines a fold may take: the settled ones from the first on, up to the first that is not (the summary holds every
+ * line up to `through`, so none after an unsettled one), at most `maxLines`.
+ */
+function settledPrefix(lines, settledBefore, maxLines = Number.POSITIVE_INFINITY) {
+    const taken = [];
+    for (const line of lines) {
+        if (!isSettled(line.id, settledBefore) || taken.length >= maxLines)
+            break;
+        taken.push(line);
+    }
+    return taken;
+}
+/** `settledPrefix` of the committed lines after `through`, listed page by page until it ends. */
+async function settledLinesAfter(store, through, settledBefore, maxLines) {
+    const taken = [];
+    for await (const line of linesAfter(store, through)) {
+        if (!isSettled(line.id, settledBefore) || taken.length >= maxLines)
+            break;
+        taken.push(line);
+    }
+    return taken;
 }
 /** The committed lines after `through` (all of them when null), in key order. */
 async function* linesAfter(store, through) {
@@ -78565,12 +78607,7 @@ async function foldLedger(access, options = {}) {
     const maxLines = options.maxLines ?? FOLD_MAX_LINES;
     const [read, settledBefore] = await Promise.all([readLedgerState(objects, tenant), foldCutoffMs(objects, tenant, access.nowMs())]);
     const state = read.corrupt ? EMPTY_STATE : read.state;
-    const lines = [];
-    for await (const line of linesAfter(store, state.through)) {
-        if (!isSettled(line.id, settledBefore) || lines.length >= maxLines)
-            break;
-        lines.push(line);
-    }
+    const lines = await settledLinesAfter(store, state.through, settledBefore, maxLines);
     if (lines.length === 0)
         return { folded: 0, moved: false };
     const first = lines.map((line) => monthOf(line.date)).sort()[0];
@@ -78583,24 +78620,19 @@ async function foldLedger(access, options = {}) {
         if ((await readLedgerState(objects, tenant)).version !== read.version)
             return { folded: 0, moved: false };
         // Missing or unreadable under the state that names it: the summary cannot be folded into; it is rebuilt.
-        return foldFromScratch(access, read.version, maxLines, settledBefore);
+        return foldFromScratch(access, read, maxLines, settledBefore);
     }
     const months = new Map(touched.map((month, index) => [month, loaded[index]]));
     const before = previous === undefined ? undefined : loaded.at(-1);
     return writeFold(objects, tenant, { version: read.version, state, written: foldLines(lines, months, before), through: lines.at(-1).id, folded: lines.length });
 }
-async function foldFromScratch(access, version, maxLines, settledBefore) {
-    const lines = [];
-    for await (const line of linesAfter(access.store, null)) {
-        if (!isSettled(line.id, settledBefore) || lines.length >= maxLines)
-            break;
-        lines.push(line);
-    }
+/** Rebuilds the summary from the first line, replacing every month of the state `read` (conditionally on its version). */
+async function foldFromScratch(access, read, maxLines, settledBefore) {
+    const lines = await settledLinesAfter(access.store, null, settledBefore, maxLines);
     if (lines.length === 0)
         return { folded: 0, moved: false };
-    const state = (await readLedgerState(access.objects, access.store.tenant)).state;
     const written = foldLines(lines, new Map(), undefined);
-    return writeFold(access.objects, access.store.tenant, { version, state, written, through: lines.at(-1).id, folded: lines.length, replaceAll: true });
+    return writeFold(access.objects, access.store.tenant, { version: read.version, state: read.state, written, through: lines.at(-1).id, folded: lines.length, replaceAll: true });
 }
 /**
  * Writes month objects under fresh names, then the state that points at them (conditional on `version`). Only a
@@ -78647,7 +78679,7 @@ function randomHex() {
  * The ledger summaries (shared/ledger) are derived from `data/`: each must hold exactly the journal lines up to its
  * `through`. This recomputes every tenant's from its committed lines and compares month by month. With `repair`, a
  * tenant whose summary is wrong, or that has none, gets one rebuilt from every settled line (the state moves only if
- * no fold moved it meanwhile). A line whose id carries no time is never settled here: only postings make lines.
+ * no fold moved it meanwhile), by the folds' own rule (`settledPrefix`).
  */
 async function checkLedgerSummaries(objects, schema, tree, options) {
     const lines = new Map();
@@ -78688,8 +78720,7 @@ async function checkLedgerSummaries(objects, schema, tree, options) {
         result.problems.push(...problems);
         if (!options.repair || (problems.length === 0 && read.version !== null))
             continue;
-        const cutoff = options.settledBefore(tenant);
-        const settled = held.filter((line) => (keys_uuidV7Ms(line.id) ?? Number.NEGATIVE_INFINITY) < cutoff);
+        const settled = settledPrefix(held, options.settledBefore(tenant));
         if (settled.length === 0)
             continue;
         const written = ledger_totals_foldLines(settled, new Map(), undefined);
@@ -79473,7 +79504,7 @@ function repoOf(context) {
 /* harmony export */   sb: () => (/* binding */ readSettings)
 /* harmony export */ });
 /* unused harmony exports InputError, isoTime */
-/* harmony import */ var _engine_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(18);
+/* harmony import */ var _engine_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7310);
 /**
  * The Action's inputs, read once and checked, as a typed settings object. Nothing else in the
  * Action reads an input; the engine never sees @actions/core.
@@ -79578,7 +79609,7 @@ function isoTime(name, value) {
 /* harmony export */   j: () => (/* binding */ writeJobSummary)
 /* harmony export */ });
 /* unused harmony export escape */
-/* harmony import */ var _engine_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(18);
+/* harmony import */ var _engine_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7310);
 
 /** The summary is capped at 1 MiB; past this many rows a table says how many it left out. */
 const MAX_ROWS = 300;
@@ -79664,7 +79695,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
 /* harmony import */ var _actions_github__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2413);
 /* harmony import */ var _core_logger_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6019);
-/* harmony import */ var _engine_index_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(18);
+/* harmony import */ var _engine_index_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7310);
 /* harmony import */ var _git_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8197);
 /* harmony import */ var _github_run_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(6906);
 /* harmony import */ var _input_helper_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3802);
