@@ -76,7 +76,20 @@ export interface SyncRun {
    * The local origin's side of the push (receive-pack with its index-pack and connectivity check), which
    * GitHub does in production: from /usr/bin/time around receive-pack; null without it.
    */
-  origin: { wallMs: number; cpuMs: number; maxRssMb: number } | null
+  origin: OriginSide | null
+  /** Bytes of the trees git wrote per commit (every directory on the commit's paths, root included), read back from git. */
+  treeBytesPerCommit: number
+}
+
+/** The origin's receive-pack, from /usr/bin/time and its trace2 events. */
+export interface OriginSide {
+  wallMs: number
+  cpuMs: number
+  maxRssMb: number
+  /** Its index-pack child: reads and hashes the pack while the push sends it. */
+  indexPackMs: number
+  /** Its connectivity check (`rev-list --objects … --not --all`), after the pack is in: the push waits for it. */
+  connectivityMs: number
 }
 
 export interface SyncBenchResult {
@@ -204,7 +217,7 @@ export async function runSyncBench(options: SyncBenchOptions): Promise<SyncBench
     const sampler = workerd.length > 0 ? new CpuSampler(workerd) : null
     const s3Report = await runChild(root, 's3', { store: 's3', repo: join(root, 'work-s3'), branch: 'main', s3: host.s3Options() })
     sampler?.stop()
-    const s3 = summarize(s3Report.report, s3Report.time, sampler, await receiveTime(receiveLogs.s3))
+    const s3 = summarize(s3Report.report, s3Report.time, sampler, await receiveTime(receiveLogs.s3), await treeBytesPerCommit(origin, await entryCommits(origin)))
     log(`  ${s3.commits} commits in ${(s3.wallMs / 1000).toFixed(1)} s`)
     const checks = {
       pendingLeft: await host.count('commits/'),
@@ -219,7 +232,8 @@ export async function runSyncBench(options: SyncBenchOptions): Promise<SyncBench
     const pendingFile = join(root, 'pending.jsonl')
     await writeFile(pendingFile, dataset.pending.map((object) => JSON.stringify(object)).join('\n'))
     const memoryReport = await runChild(root, 'memory', { store: 'memory', repo: join(root, 'work-mem'), branch: 'main', pendingFile })
-    const memory = summarize(memoryReport.report, memoryReport.time, null, await receiveTime(receiveLogs.mem))
+    const originMem = new Git(join(root, 'origin-mem.git'))
+    const memory = summarize(memoryReport.report, memoryReport.time, null, await receiveTime(receiveLogs.mem), await treeBytesPerCommit(originMem, await entryCommits(originMem)))
     log(`  ${memory.commits} commits in ${(memory.wallMs / 1000).toFixed(1)} s`)
     await host.dispose()
     host = undefined
@@ -313,7 +327,7 @@ async function runScale(root: string, dataset: Dataset, pendingFile: string, see
     await timeReceivePack(root, work, receiveLog)
     log(`scale: sync over an in-memory bucket onto ${seedFiles} records`)
     const report = await runChild(root, 'scale', { store: 'memory', repo: work.cwd, branch: 'main', pendingFile })
-    const run = summarize(report.report, report.time, null, await receiveTime(receiveLog))
+    const run = summarize(report.report, report.time, null, await receiveTime(receiveLog), await treeBytesPerCommit(origin, await entryCommits(origin)))
     log(`  ${run.commits} commits in ${(run.wallMs / 1000).toFixed(1)} s`)
     const widest = await widestDirectory(origin, 'main')
     log(`  widest directory: ${widest.entries} entries (${widest.path || 'the root'})`)
@@ -344,7 +358,9 @@ export async function widestDirectory(git: Git, rev: string): Promise<Widest> {
 async function timeReceivePack(root: string, work: Git, logFile: string): Promise<void> {
   if (!existsSync('/usr/bin/time')) return
   const wrapper = join(root, 'receive-pack.sh')
-  if (!existsSync(wrapper)) await writeFile(wrapper, '#!/bin/sh\nlog="$1"; shift\nexec /usr/bin/time -a -o "$log" -f "%e %U %S %M" git receive-pack "$@"\n', { mode: 0o755 })
+  // trace2 events name the children receive-pack runs (index-pack, the connectivity check) and how long each took.
+  const script = '#!/bin/sh\nlog="$1"; shift\nGIT_TRACE2_EVENT="$log.events" exec /usr/bin/time -a -o "$log" -f "%e %U %S %M" git receive-pack "$@"\n'
+  if (!existsSync(wrapper)) await writeFile(wrapper, script, { mode: 0o755 })
   await work.config('remote.origin.receivepack', `${wrapper} ${logFile}`)
 }
 
@@ -414,10 +430,60 @@ async function receiveTime(file: string): Promise<SyncRun['origin']> {
     cpuMs += (Number(match[2]) + Number(match[3])) * 1000
     maxRssMb = Math.max(maxRssMb, Number(match[4]) / 1024)
   }
-  return { wallMs, cpuMs, maxRssMb }
+  const children = existsSync(`${file}.events`) ? await receiveChildren(`${file}.events`) : { indexPackMs: 0, connectivityMs: 0 }
+  return { wallMs, cpuMs, maxRssMb, ...children }
 }
 
-function summarize(report: SyncChildReport, time: { maxRssKb: number; wallS: number } | null, emulator: CpuSampler | null, origin: SyncRun['origin']): SyncRun {
+/** How long receive-pack's index-pack and connectivity-check children ran, from its trace2 event stream. */
+async function receiveChildren(eventsFile: string): Promise<{ indexPackMs: number; connectivityMs: number }> {
+  const started = new Map<string, string[]>()
+  let indexPackMs = 0
+  let connectivityMs = 0
+  for (const line of (await readFile(eventsFile, 'utf8')).split('\n')) {
+    if (line === '') continue
+    const event = JSON.parse(line) as { event: string; sid: string; child_id?: number; argv?: string[]; t_rel?: number }
+    const child = `${event.sid} ${event.child_id}`
+    if (event.event === 'child_start' && event.argv !== undefined) started.set(child, event.argv)
+    if (event.event !== 'child_exit' || event.t_rel === undefined) continue
+    const argv = started.get(child) ?? []
+    if (argv.includes('index-pack') || argv.includes('unpack-objects')) indexPackMs += event.t_rel * 1000
+    if (argv.includes('rev-list')) connectivityMs += event.t_rel * 1000
+  }
+  return { indexPackMs, connectivityMs }
+}
+
+/** The commits the sync wrote on `main`: all but the seed (the root commit). */
+async function entryCommits(git: Git): Promise<string> {
+  const [root] = (await git.run(['rev-list', '--max-parents=0', 'main'])).trim().split('\n')
+  return `${root}..main`
+}
+
+/**
+ * Bytes of the trees git wrote per commit of `range`, read back from git: each commit's root tree and every
+ * directory its diff touched (`log --raw -t`), sized by `cat-file`. It is what git hashes and compresses for
+ * each commit, and grows with the width of the directories an entry's paths pass through.
+ */
+export async function treeBytesPerCommit(git: Git, range: string): Promise<number> {
+  const log = await git.run(['log', '--format=%x00%T', '--raw', '-r', '-t', '--no-abbrev', '--no-renames', range])
+  const trees: string[] = []
+  let commits = 0
+  for (const line of log.split('\n')) {
+    if (line.startsWith('\0')) {
+      commits += 1
+      trees.push(line.slice(1))
+      continue
+    }
+    // `:<old mode> <new mode> <old oid> <new oid> <status>\t<path>`: a directory still there after the commit
+    const raw = /^:\d+ 040000 [0-9a-f]+ ([0-9a-f]+) /.exec(line)
+    if (raw !== null) trees.push(raw[1]!)
+  }
+  if (commits === 0) return 0
+  const sizes = await git.run(['cat-file', '--batch-check=%(objectsize)'], { input: `${trees.join('\n')}\n` })
+  const bytes = sizes.split('\n').reduce((sum, size) => sum + (size === '' ? 0 : Number(size)), 0)
+  return bytes / commits
+}
+
+function summarize(report: SyncChildReport, time: { maxRssKb: number; wallS: number } | null, emulator: CpuSampler | null, origin: SyncRun['origin'], treeBytesPerCommit: number): SyncRun {
   const mark = (name: string) => {
     const found = report.marks.find((candidate) => candidate.name === name)
     if (found === undefined) throw new Error(`the sync process did not report ${name}`)
@@ -472,6 +538,7 @@ function summarize(report: SyncChildReport, time: { maxRssKb: number; wallS: num
     phases,
     emulatorCpuMs: emulator === null ? null : emulator.between(start.ms, end.ms),
     origin,
+    treeBytesPerCommit,
   }
 }
 
